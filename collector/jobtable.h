@@ -1,0 +1,220 @@
+/* The job table: every process of the job and its images, peaks and lifetimes. The one model that agent
+ * events and the poller feed, and that every report reads. */
+#ifndef MEMWATCH_JOBTABLE_H
+#define MEMWATCH_JOBTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "clock.h"
+
+/* Ordered by trust: a larger kind never gives way to a smaller one when figures are merged. */
+enum jt_peak_kind {
+    JT_PEAK_NONE = 0,
+    JT_PEAK_SAMPLED, /* the highest RSS the poller saw: a lower bound */
+    JT_PEAK_BOUND,   /* ru_maxrss from a wait: an upper bound (carries pages across fork and exec) */
+    JT_PEAK_EXACT,   /* VmHWM reported by the agent */
+};
+
+struct jt_peak {
+    uint64_t kib;
+    int64_t at_ns; /* monotonic; 0 when unknown (bound peaks have no instant) */
+    enum jt_peak_kind kind;
+};
+
+enum jt_end_kind {
+    JT_END_RUNNING = 0, /* still alive when the report was made */
+    JT_END_EXITED,      /* exit code known */
+    JT_END_SIGNALED,    /* killed by a signal */
+    JT_END_GONE,        /* vanished; how it ended is unknown */
+};
+
+/* Where a figure or a sighting came from. */
+enum jt_source {
+    JT_SOURCE_POLLER = 1u << 0,
+    JT_SOURCE_AGENT = 1u << 1,
+    JT_SOURCE_REAPER = 1u << 2, /* memwatch's own wait, or a parent's wait hook */
+};
+
+/* A bounded RSS series: at most JT_SERIES_MAX buckets; when full, neighbours merge and the bucket width
+ * doubles, so each bucket's maximum (and so the exact peak) survives. */
+#define JT_SERIES_MAX 64
+struct jt_series {
+    int64_t t0_ns;
+    int64_t bucket_ns;
+    uint32_t count;
+    uint32_t cap;
+    uint64_t *max_kib; /* count entries, allocated lazily */
+};
+
+/* One program run by a process: each exec starts a new image. A fork child's first image is its own copy
+ * of the parent's program (same argv). */
+struct jt_image {
+    char **argv; /* argc entries, owned; never NULL once the image exists */
+    uint32_t argc;
+    bool argv_truncated;
+    char *exe; /* may be NULL when only the poller saw the image */
+    char *label; /* argv joined by spaces: the command line shown in reports */
+    int64_t start_ns;
+    int64_t end_ns; /* 0 while current */
+    struct jt_peak exact;   /* kind EXACT or NONE */
+    struct jt_peak sampled; /* kind SAMPLED or NONE */
+    uint64_t cpu_user_us;
+    uint64_t cpu_sys_us;
+    unsigned sources; /* enum jt_source bits */
+    bool exec_pending; /* the agent announced an exec; a relabel seen by the poller is believed */
+};
+
+#define JT_COMM_MAX 64
+
+struct jt_process {
+    uint32_t id; /* index in the table, stable */
+    pid_t pid;
+    pid_t ppid;
+    uint64_t starttime_ticks; /* 0 when unknown */
+    int64_t first_seen_ns;
+    int64_t last_seen_ns;
+    int64_t end_ns; /* 0 while running */
+    enum jt_end_kind end;
+    int exit_code;  /* JT_END_EXITED */
+    int signal;     /* JT_END_SIGNALED */
+    uint64_t bound_kib; /* ru_maxrss from a wait, 0 when unknown */
+    uint64_t last_rss_kib;
+    struct jt_image *images;
+    uint32_t n_images;
+    uint32_t cap_images;
+    unsigned sources;
+    bool is_root;
+    bool forked; /* began as a fork child of a known process (same image as its parent) */
+    char comm[JT_COMM_MAX]; /* kernel's name of the program as the poller last read it: a change means exec */
+    struct jt_series series;
+};
+
+/* One poller sample of the whole job. */
+struct jt_sample {
+    int64_t t_ns;
+    uint64_t total_kib;
+    uint32_t process_count;
+};
+
+/* Facts about the run, beside the processes. */
+struct jt_job {
+    char **argv; /* the job's command, owned */
+    uint32_t argc;
+    struct clock_anchor anchor; /* converts the table's monotonic instants to wall time */
+    int64_t start_ns;
+    int64_t end_ns;
+    uint32_t interval_ms;
+    int exit_code; /* what memwatch exits with: the job's code, or 128+N */
+    bool agent_enabled;
+    char *memwatch_version;
+    char *kernel;   /* uname -sr */
+    char *hostname;
+    uint64_t mem_total_kib;
+};
+
+/* Counters of what the collector dropped or could not attribute. */
+struct jt_stats {
+    uint64_t bad_messages;
+    uint64_t orphan_messages; /* valid, but for no process of the job */
+    uint64_t agent_images;    /* image starts reported by the agent */
+};
+
+struct jobtable {
+    struct jt_process **procs; /* in order of first sighting */
+    size_t n_procs;
+    size_t cap_procs;
+    uint32_t *live_index; /* open-addressing pid -> procs index + 1 for processes not yet ended */
+    size_t live_cap;
+    size_t live_count;
+    struct jt_sample *samples;
+    size_t n_samples;
+    size_t cap_samples;
+    struct jt_job job;
+    struct jt_stats stats;
+};
+
+/* A process image as the agent or the poller describes it. */
+struct jt_image_desc {
+    pid_t pid;
+    pid_t ppid;
+    uint64_t starttime_ticks; /* 0 when unknown */
+    int64_t t_ns;
+    const char *exe;          /* may be NULL */
+    const char *argv_blob;    /* argc NUL-terminated strings, back to back */
+    size_t argv_len;
+    uint32_t argc;
+    bool argv_truncated;
+    bool forked; /* a fork child: new process, same image as its parent */
+    enum jt_source source;
+};
+
+/* A wait result for a process of the job. */
+struct jt_reaped {
+    pid_t pid;
+    int64_t t_ns;
+    int wait_status;
+    uint64_t maxrss_kib; /* 0 when unknown */
+    uint64_t utime_us;
+    uint64_t stime_us;
+};
+
+void jobtable_init(struct jobtable *jt);
+void jobtable_free(struct jobtable *jt);
+
+/* The process now alive with that pid, or NULL. */
+struct jt_process *jobtable_find_live(const struct jobtable *jt, pid_t pid);
+/* The current image of a process (every process has at least one). */
+struct jt_image *jobtable_current_image(const struct jt_process *p);
+
+/* An image started: a new process (new pid, reused pid, fork child) or an exec in a known one. Images stay
+ * ordered by start instant whatever order reports arrive in. Returns the process, or NULL on allocation
+ * failure. */
+struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_image_desc *desc);
+/* The poller saw a live process with this RSS. Creates it if new; a changed starttime means a reused pid
+ * (the old process is ended as gone); a changed command line means an exec the agent did not report. */
+struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_desc *desc, uint64_t rss_kib);
+/* The agent's VmHWM for one image of p. Messages from different connections can arrive out of order, so a
+ * report names its image by start instant (0 = the current image). */
+struct jt_peak_report {
+    int64_t image_start_ns;
+    int64_t t_ns;
+    uint64_t hwm_kib;
+    uint64_t utime_us;
+    uint64_t stime_us;
+    bool at_exec; /* sent just before an exec: if the exec succeeds, a new image follows */
+};
+void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct jt_peak_report *r);
+/* A wait reaped pid: records how it ended and ru_maxrss as a bound. A process the poller already saw vanish
+ * (ended "gone") learns its status late. Unknown pids are ignored (returns NULL). */
+struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *r);
+/* p vanished without a known status (e.g. /proc/PID disappeared). */
+void jobtable_gone(struct jobtable *jt, struct jt_process *p, int64_t t_ns);
+/* Records one job-wide sample (the poller has already called jobtable_observed for each process). */
+int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, uint32_t process_count);
+/* Closes the table at end_ns: processes still running stay JT_END_RUNNING, their lifetimes end here. */
+void jobtable_finish(struct jobtable *jt, int64_t end_ns);
+
+/* Peak of an image: exact when the agent reported it, else sampled. */
+struct jt_peak jobtable_image_best_peak(const struct jt_image *img);
+/* Peak of a process: EXACT when every image has an exact peak; else the highest figure seen as SAMPLED
+ * (a lower bound); BOUND when only a wait's ru_maxrss is known. */
+struct jt_peak jobtable_process_peak(const struct jt_process *p);
+/* The highest sampled total (a lower bound of the true total peak) and when. */
+struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt);
+/* A proven upper bound of the total peak: the most that processes alive at one moment could have held,
+ * using each image's exact peak or its process's bound. Returns false when some process has neither
+ * (then *kib is what the others could hold and *unbounded_count says how many lack a figure). */
+bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t *unbounded_count);
+
+/* Joins argv with spaces into a new string (never NULL on success). */
+char *jobtable_join_argv(char *const *argv, uint32_t argc);
+/* basename of argv[0] of the current image, into buf: the group key of reports. */
+void jobtable_command_name(const struct jt_process *p, char *buf, size_t len);
+
+/* Adds a point to a series (exposed for unit tests and for readers that rebuild a table). */
+int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib);
+
+#endif

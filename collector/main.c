@@ -1,0 +1,22 @@
+/* memwatch: job-level memory profiler. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "session.h"
+
+int main(int argc, char **argv)
+{
+    struct cli_options opt;
+    char err[CLI_ERROR_MAX];
+    if (cli_parse(argc, argv, &opt, err, sizeof err) != 0) {
+        fprintf(stderr, "memwatch: %s\n", err);
+        return CLI_EXIT_FAILURE;
+    }
+    switch (opt.command) {
+    case CLI_HELP: cli_print_help(stdout); return 0;
+    case CLI_VERSION: cli_print_version(stdout); return 0;
+    case CLI_LISTEN: return session_listen(&opt);
+    case CLI_RUN: return session_run(&opt);
+    }
+    return CLI_EXIT_FAILURE;
+}

@@ -1,0 +1,412 @@
+/* One profiling session: the event loop (epoll over agents, a timerfd, a signalfd) and the final reports. */
+#include "session.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build_info.h"
+#include "clock.h"
+#include "events.h"
+#include "inspector/inspector.h"
+#include "launcher.h"
+#include "memwatch/wire.h"
+#include "outfile.h"
+#include "poller.h"
+#include "report/report.h"
+
+#define SESSION_ERROR_MAX 1024
+#define SESSION_EPOLL_BATCH 64
+#define SESSION_OUTPUTS 3
+
+/* Marks the timer and the signalfd in epoll data (agent connections carry their own pointer). */
+static char session_timer_tag, session_signal_tag;
+
+enum session_output { OUT_JSON, OUT_CSV, OUT_TIMELINE };
+
+struct session {
+    const struct cli_options *opt;
+    struct jobtable jt;
+    struct events ev;
+    struct poller poller;
+    struct report_filter filter;
+    struct outfile out[SESSION_OUTPUTS];
+    bool out_used[SESSION_OUTPUTS];
+    struct launcher_job job;
+    char agent_path[4096];
+    bool agent;
+    int epoll_fd;
+    int signal_fd;
+    int timer_fd;
+    sigset_t old_mask;
+    bool root_done;
+    int root_status;
+    bool stop; /* listen: a signal asked to stop */
+    int forwarded_signals;
+};
+
+static void say(const char *msg) { fprintf(stderr, "memwatch: %s\n", msg); }
+
+static int prepare_outputs(struct session *s, char *err, size_t errlen)
+{
+    const char *paths[SESSION_OUTPUTS] = {s->opt->json_path, s->opt->csv_path, s->opt->timeline_path};
+    const char *names[SESSION_OUTPUTS] = {"--json", "--csv", "--timeline"};
+    for (int i = 0; i < SESSION_OUTPUTS; i++) {
+        if (!paths[i])
+            continue;
+        if (outfile_prepare(&s->out[i], names[i], paths[i], err, errlen) != 0)
+            return -1;
+        s->out_used[i] = true;
+    }
+    return 0;
+}
+
+static void discard_outputs(struct session *s)
+{
+    for (int i = 0; i < SESSION_OUTPUTS; i++)
+        if (s->out_used[i])
+            outfile_discard(&s->out[i]);
+}
+
+static int setup_loop(struct session *s, char *err, size_t errlen)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&mask, sigs[i]);
+    sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->epoll_fd < 0 || s->signal_fd < 0 || s->timer_fd < 0) {
+        snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
+        return -1;
+    }
+    struct epoll_event sig_ev = {.events = EPOLLIN, .data.ptr = &session_signal_tag};
+    struct epoll_event tim_ev = {.events = EPOLLIN, .data.ptr = &session_timer_tag};
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->signal_fd, &sig_ev);
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->timer_fd, &tim_ev);
+    events_init(&s->ev, &s->jt, s->epoll_fd);
+    poller_init(&s->poller, &s->jt);
+    return 0;
+}
+
+static void arm_timer(struct session *s)
+{
+    struct itimerspec its = {0};
+    its.it_interval.tv_sec = s->opt->interval_ms / 1000;
+    its.it_interval.tv_nsec = (long)(s->opt->interval_ms % 1000) * 1000000L;
+    its.it_value = its.it_interval;
+    timerfd_settime(s->timer_fd, 0, &its, NULL);
+}
+
+static char *dup_or_empty(const char *text) { return strdup(text ? text : ""); }
+
+static void record_job_facts(struct session *s, char **argv, int argc)
+{
+    struct jt_job *job = &s->jt.job;
+    clock_anchor_now(&job->anchor);
+    job->start_ns = job->anchor.mono_ns;
+    job->interval_ms = s->opt->interval_ms;
+    job->agent_enabled = s->agent;
+    job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
+    for (int i = 0; job->argv && i < argc; i++)
+        job->argv[job->argc++] = strdup(argv[i]);
+    struct inspector_host host;
+    inspector_host_facts(&host);
+    job->memwatch_version = strdup(MEMWATCH_VERSION);
+    job->kernel = dup_or_empty(host.kernel);
+    job->hostname = dup_or_empty(host.hostname);
+    job->mem_total_kib = host.mem_total_kib;
+}
+
+static void reap_children(struct session *s)
+{
+    for (;;) {
+        int status;
+        struct rusage ru;
+        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+        if (pid <= 0)
+            return;
+        struct jt_reaped r = {
+            .pid = pid,
+            .t_ns = clock_mono_ns(),
+            .wait_status = status,
+            .maxrss_kib = (uint64_t)ru.ru_maxrss,
+            .utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec,
+            .stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec,
+        };
+        /* Reports the job's agents sent before exiting are queued: read them before the end lands. */
+        events_drain(&s->ev);
+        events_reaped(&s->ev, &r);
+        if (pid == s->job.pid) {
+            s->root_done = true;
+            s->root_status = status;
+        }
+    }
+}
+
+static void on_signal(struct session *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+            reap_children(s);
+            continue;
+        }
+        if (s->opt->command == CLI_LISTEN) {
+            s->stop = true;
+            continue;
+        }
+        /* The job decides what the signal means; memwatch keeps watching and still reports. */
+        if (s->job.pid > 0 && kill(-s->job.pid, (int)si.ssi_signo) == 0)
+            s->forwarded_signals++;
+    }
+}
+
+static bool job_finished(const struct session *s)
+{
+    if (s->opt->command == CLI_LISTEN) {
+        bool idle = s->ev.total_conns > 0 && s->ev.n_conns == 0 && s->jt.live_count == 0;
+        return s->stop || (s->opt->until_idle && idle);
+    }
+    if (!s->root_done)
+        return false;
+    return !s->opt->wait_orphans || s->jt.live_count == 0;
+}
+
+static void event_loop(struct session *s)
+{
+    struct epoll_event events[SESSION_EPOLL_BATCH];
+    while (!job_finished(s)) {
+        int n = epoll_wait(s->epoll_fd, events, SESSION_EPOLL_BATCH, -1);
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++) {
+            void *tag = events[i].data.ptr;
+            if (tag == &session_timer_tag) {
+                uint64_t expirations;
+                if (read(s->timer_fd, &expirations, sizeof expirations) > 0) {
+                    events_drain(&s->ev);
+                    poller_sample(&s->poller, clock_mono_ns());
+                }
+            } else if (tag == &session_signal_tag) {
+                on_signal(s);
+            } else {
+                events_handle(&s->ev, tag);
+            }
+        }
+    }
+}
+
+static bool use_color(const struct cli_options *opt)
+{
+    if (opt->color != CLI_COLOR_AUTO)
+        return opt->color == CLI_COLOR_ALWAYS;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDERR_FILENO) && !(no_color && no_color[0]);
+}
+
+typedef int (*session_formatter)(FILE *, const struct report_view *);
+
+/* Writes every requested report; returns 0, or -1 after saying what failed. */
+static int write_reports(struct session *s)
+{
+    struct report_view view;
+    if (report_view_build(&view, &s->jt, &s->filter) != 0) {
+        say("cannot build the report: out of memory");
+        discard_outputs(s);
+        return -1;
+    }
+    int rc = 0;
+    if (!s->opt->quiet)
+        report_summary_write(stderr, &view, use_color(s->opt));
+    if (s->opt->json_stdout && (report_json_write(stdout, &view) != 0 || fflush(stdout) != 0)) {
+        say("cannot write the JSON report to stdout");
+        rc = -1;
+    }
+    session_formatter formats[SESSION_OUTPUTS] = {report_json_write, report_csv_write, report_timeline_write};
+    for (int i = 0; i < SESSION_OUTPUTS; i++) {
+        if (!s->out_used[i])
+            continue;
+        char err[SESSION_ERROR_MAX];
+        FILE *f = outfile_stream(&s->out[i]);
+        if (!f || formats[i](f, &view) != 0 || outfile_commit(&s->out[i], err, sizeof err) != 0) {
+            if (!f || err[0] == '\0')
+                snprintf(err, sizeof err, "cannot write %s '%s': %s", s->out[i].option, s->out[i].path,
+                         strerror(errno));
+            outfile_discard(&s->out[i]);
+            say(err);
+            rc = -1;
+        }
+        s->out_used[i] = false;
+    }
+    report_view_free(&view);
+    return rc;
+}
+
+static void finish(struct session *s)
+{
+    events_drain(&s->ev);
+    int64_t end = clock_mono_ns();
+    poller_sample(&s->poller, end);
+    jobtable_finish(&s->jt, end);
+}
+
+static void teardown(struct session *s)
+{
+    events_close(&s->ev);
+    poller_free(&s->poller);
+    report_filter_free(&s->filter);
+    jobtable_free(&s->jt);
+    if (s->epoll_fd >= 0)
+        close(s->epoll_fd);
+    if (s->signal_fd >= 0)
+        close(s->signal_fd);
+    if (s->timer_fd >= 0)
+        close(s->timer_fd);
+    sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+}
+
+/* What every session checks before anything starts: filters, outputs, the agent, the loop. */
+static int session_prepare(struct session *s, const struct cli_options *opt, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->opt = opt;
+    s->epoll_fd = s->signal_fd = s->timer_fd = -1;
+    jobtable_init(&s->jt);
+    sigprocmask(SIG_BLOCK, NULL, &s->old_mask);
+    if (report_filter_init(&s->filter, opt->include, opt->exclude, err, errlen) != 0)
+        return -1;
+    if (prepare_outputs(s, err, errlen) != 0)
+        return -1;
+    s->agent = !opt->no_agent;
+    if (s->agent && launcher_find_agent(s->agent_path, sizeof s->agent_path) != 0) {
+        if (opt->command == CLI_LISTEN) {
+            snprintf(err, errlen, "cannot find the agent (tried %.900s); set MEMWATCH_AGENT", s->agent_path);
+            return -1;
+        }
+        fprintf(stderr, "memwatch: agent not found (tried %s): polling only, peaks are lower bounds\n",
+                s->agent_path);
+        s->agent = false;
+    }
+    if (setup_loop(s, err, errlen) != 0)
+        return -1;
+    if ((s->agent || opt->command == CLI_LISTEN) && events_listen(&s->ev, opt->socket_path, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static int fail_prepared(struct session *s, const char *err, int code)
+{
+    say(err);
+    discard_outputs(s);
+    teardown(s);
+    return code;
+}
+
+/* The root enters the table with the argv memwatch gave it, even if it is already a zombie. */
+static struct jt_process *adopt_root(struct session *s, int64_t now)
+{
+    size_t len = 0;
+    for (int i = 0; i < s->opt->job_argc; i++)
+        len += strlen(s->opt->job_argv[i]) + 1;
+    char *blob = malloc(len ? len : 1);
+    if (!blob)
+        return NULL;
+    size_t off = 0;
+    for (int i = 0; i < s->opt->job_argc; i++) {
+        size_t n = strlen(s->opt->job_argv[i]) + 1;
+        memcpy(blob + off, s->opt->job_argv[i], n);
+        off += n;
+    }
+    struct inspector_proc ip = {0};
+    inspector_read_proc(s->job.pid, &ip);
+    struct jt_image_desc d = {
+        .pid = s->job.pid, .ppid = getpid(), .starttime_ticks = ip.starttime_ticks, .t_ns = now,
+        .argv_blob = blob, .argv_len = len, .argc = (uint32_t)s->opt->job_argc, .source = JT_SOURCE_POLLER,
+    };
+    struct jt_process *root = jobtable_observed(&s->jt, &d, ip.state == 'Z' ? 0 : ip.rss_kib);
+    free(blob);
+    if (!root)
+        return NULL;
+    root->is_root = true;
+    snprintf(root->comm, sizeof root->comm, "%s", ip.comm);
+    poller_adopt(&s->poller, s->job.pid, now);
+    return root;
+}
+
+int session_run(const struct cli_options *opt)
+{
+    static struct session s;
+    char err[SESSION_ERROR_MAX] = "";
+    if (session_prepare(&s, opt, err, sizeof err) != 0)
+        return fail_prepared(&s, err, CLI_EXIT_FAILURE);
+    /* Orphans of the job are reparented to memwatch, so they stay in the job and memwatch reaps them. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        say("cannot become the job's subreaper: orphans may be missed");
+    record_job_facts(&s, opt->job_argv, opt->job_argc);
+    s.job.argv = opt->job_argv;
+    s.job.agent_path = s.agent ? s.agent_path : NULL;
+    s.job.socket_path = s.ev.path;
+    s.job.child_sigmask = &s.old_mask;
+    int rc = launcher_start(&s.job, err, sizeof err);
+    if (rc != 0)
+        return fail_prepared(&s, err, rc);
+    int64_t now = clock_mono_ns();
+    struct jt_process *root = adopt_root(&s, now);
+    jobtable_add_sample(&s.jt, now, root ? root->last_rss_kib : 0, root ? 1 : 0);
+    arm_timer(&s);
+    event_loop(&s);
+    launcher_restore_terminal(&s.job);
+    finish(&s);
+    s.jt.job.exit_code = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
+    rc = s.jt.job.exit_code;
+    if (write_reports(&s) != 0)
+        rc = CLI_EXIT_FAILURE;
+    teardown(&s);
+    return rc;
+}
+
+static void print_exports(const struct session *s)
+{
+    fprintf(stderr,
+            "memwatch: listening. In the shell that starts the job, run:\n"
+            "  export %s='%s'\n"
+            "  export %s='%s'\n"
+            "  export LD_PRELOAD='%s'${LD_PRELOAD:+:$LD_PRELOAD}\n"
+            "memwatch: stop with Ctrl-C (or SIGTERM) to write the reports%s\n",
+            MW_ENV_SOCKET, s->ev.path, MW_ENV_AGENT_PATH, s->agent_path, s->agent_path,
+            s->opt->until_idle ? "; --until-idle stops after the last process ends" : "");
+}
+
+int session_listen(const struct cli_options *opt)
+{
+    static struct session s;
+    char err[SESSION_ERROR_MAX] = "";
+    if (opt->no_agent) {
+        fprintf(stderr, "memwatch: listen needs the agent: --no-agent does not apply\n");
+        return CLI_EXIT_FAILURE;
+    }
+    if (session_prepare(&s, opt, err, sizeof err) != 0)
+        return fail_prepared(&s, err, CLI_EXIT_FAILURE);
+    record_job_facts(&s, NULL, 0);
+    print_exports(&s);
+    arm_timer(&s);
+    event_loop(&s);
+    finish(&s);
+    s.jt.job.exit_code = 0;
+    int rc = write_reports(&s) != 0 ? CLI_EXIT_FAILURE : 0;
+    teardown(&s);
+    return rc;
+}

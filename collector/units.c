@@ -1,0 +1,120 @@
+/* Durations the user types (-i 500, 50ms, 1.5s) and the sizes and times memwatch prints. */
+#include "units.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define UNITS_FRACTION_DIGITS_MAX 6 /* a microsecond of a minute is already below our resolution */
+#define UNITS_NS_PER_MS 1000000LL
+#define UNITS_NS_PER_TENTH 100000000LL
+#define UNITS_NS_PER_SEC 1000000000LL
+
+struct units_suffix {
+    const char *name;
+    uint64_t ms; /* milliseconds per unit */
+};
+
+/* A bare number is milliseconds: the seed accepted "-i 500" and scripts rely on it. */
+static const struct units_suffix units_suffixes[] = {
+    {"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 60 * 60 * 1000},
+};
+
+/* Decimal digits at *p into *value; false when there are none or they overflow. */
+static bool units_read_integer(const char **p, uint64_t *value, int *digits)
+{
+    uint64_t v = 0;
+    int n = 0;
+    while (isdigit((unsigned char)**p)) {
+        unsigned d = (unsigned)(**p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+        n++;
+        (*p)++;
+    }
+    *value = v;
+    *digits = n;
+    return n > 0;
+}
+
+int units_parse_duration_ms(const char *text, uint32_t *ms)
+{
+    const char *p = text;
+    uint64_t whole, frac = 0, frac_scale = 1;
+    int digits;
+
+    if (text == NULL || !units_read_integer(&p, &whole, &digits))
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (!units_read_integer(&p, &frac, &digits) || digits > UNITS_FRACTION_DIGITS_MAX)
+            return -1;
+        for (int i = 0; i < digits; i++)
+            frac_scale *= 10;
+    }
+    for (size_t i = 0; i < sizeof units_suffixes / sizeof units_suffixes[0]; i++) {
+        const struct units_suffix *u = &units_suffixes[i];
+        if (strcmp(p, u->name) != 0)
+            continue;
+        if (whole > UINT32_MAX / u->ms)
+            return -1;
+        /* Milliseconds are the resolution: "1.5ms" or "1.0005s" ask for what cannot be honoured. */
+        if ((frac * u->ms) % frac_scale != 0)
+            return -1;
+        uint64_t total = whole * u->ms + frac * u->ms / frac_scale;
+        if (total == 0 || total > UINT32_MAX)
+            return -1;
+        *ms = (uint32_t)total;
+        return 0;
+    }
+    return -1;
+}
+
+void units_format_size(uint64_t kib, char *buf, size_t len)
+{
+    static const char *const names[] = {"KiB", "MiB", "GiB"};
+    const size_t n_units = sizeof names / sizeof names[0];
+    uint64_t div = 1;
+    size_t unit = 0;
+    uint64_t tenths;
+
+    /* Rounded to tenths first, so 1023.96 MiB prints as "1.0 GiB", never "1024.0 MiB". */
+    for (;;) {
+        tenths = kib / div * 10 + ((kib % div) * 10 + div / 2) / div;
+        if (tenths < 10240 || unit + 1 == n_units)
+            break;
+        unit++;
+        div *= 1024;
+    }
+    snprintf(buf, len, "%llu.%llu %s", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10),
+             names[unit]);
+}
+
+void units_format_hms(int64_t ns, char *buf, size_t len)
+{
+    uint64_t sec = ns > 0 ? (uint64_t)(ns / UNITS_NS_PER_SEC) : 0;
+    snprintf(buf, len, "%02llu:%02llu:%02llu", (unsigned long long)(sec / 3600), (unsigned long long)(sec / 60 % 60),
+             (unsigned long long)(sec % 60));
+}
+
+void units_format_elapsed(int64_t ns, char *buf, size_t len)
+{
+    uint64_t tenths = ns > 0 ? (uint64_t)((ns + UNITS_NS_PER_TENTH / 2) / UNITS_NS_PER_TENTH) : 0;
+    uint64_t sec = tenths / 10;
+
+    if (tenths < 600)
+        snprintf(buf, len, "%llu.%llus", (unsigned long long)sec, (unsigned long long)(tenths % 10));
+    else if (sec < 3600)
+        snprintf(buf, len, "%llum%02llus", (unsigned long long)(sec / 60), (unsigned long long)(sec % 60));
+    else
+        snprintf(buf, len, "%lluh%02llum", (unsigned long long)(sec / 3600), (unsigned long long)(sec / 60 % 60));
+}
+
+double units_kib_to_mib(uint64_t kib)
+{
+    /* Integer rounding to tenths keeps 1.05 MiB from wobbling with the binary double. */
+    uint64_t tenths = kib / 1024 * 10 + ((kib % 1024) * 10 + 512) / 1024;
+    return (double)tenths / 10.0;
+}

@@ -1,0 +1,23 @@
+/* Parsing and formatting of the quantities a user types and reads: durations and memory sizes. */
+#ifndef MEMWATCH_UNITS_H
+#define MEMWATCH_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UNITS_SIZE_MAX 24     /* "1023.9 GiB" and NUL, with room */
+#define UNITS_DURATION_MAX 32 /* "123:59:59" or "12.3s" and NUL */
+
+/* "500" (milliseconds), "50ms", "2s", "1.5s", "1m". Returns 0 and sets *ms (> 0), or -1. */
+int units_parse_duration_ms(const char *text, uint32_t *ms);
+
+/* "512.0 KiB" below 1 MiB, else "912.0 MiB" / "6.4 GiB": one decimal, rounded before the unit is chosen. */
+void units_format_size(uint64_t kib, char *buf, size_t len);
+/* "00:03:21" (hours grow past 99 as needed). */
+void units_format_hms(int64_t ns, char *buf, size_t len);
+/* "45.2s" below a minute, "3m21s" below an hour, else "1h02m". */
+void units_format_elapsed(int64_t ns, char *buf, size_t len);
+/* KiB to MiB with 1 decimal, as the CSV columns carry it. */
+double units_kib_to_mib(uint64_t kib);
+
+#endif

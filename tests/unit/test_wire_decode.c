@@ -1,0 +1,164 @@
+/* The decoder treats every byte as untrusted: valid messages pass, each kind of damage is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wire_decode.h"
+
+#define FUZZ_ROUNDS 200000
+
+static size_t make_start(struct mw_image_start *m, const char *argv, size_t argv_len)
+{
+    memset(m, 0, sizeof *m);
+    size_t len = offsetof(struct mw_image_start, argv) + argv_len;
+    m->h = (struct mw_header){MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_IMAGE_START, (uint32_t)len, 0};
+    m->pid = 42;
+    m->ppid = 1;
+    m->mono_ns = 123;
+    m->argc = 0;
+    for (size_t i = 0; i < argv_len; i++)
+        m->argc += argv[i] == '\0';
+    m->argv_len = (uint32_t)argv_len;
+    memcpy(m->argv, argv, argv_len);
+    strcpy(m->exe, "/bin/true");
+    return len;
+}
+
+static void test_valid_start(void **state)
+{
+    (void)state;
+    struct mw_image_start m;
+    size_t len = make_start(&m, "true\0--x", 9);
+    struct wire_msg out;
+    const char *why;
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_OK);
+    assert_int_equal(out.type, MW_MSG_IMAGE_START);
+    assert_int_equal(out.u.start.pid, 42);
+    assert_string_equal(out.u.start.argv, "true");
+    assert_string_equal(out.u.start.argv + 5, "--x");
+}
+
+static void test_start_damage(void **state)
+{
+    (void)state;
+    struct mw_image_start m;
+    struct wire_msg out;
+    const char *why;
+    size_t len = make_start(&m, "a\0b", 4);
+
+    m.h.magic ^= 1;
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    assert_string_equal(why, "bad magic");
+    m.h.magic ^= 1;
+
+    m.h.version = MW_WIRE_VERSION + 1;
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.h.version = MW_WIRE_VERSION;
+
+    assert_int_equal(wire_decode(&m, len - 1, &out, &why), WIRE_BAD); /* header length disagrees */
+
+    m.argv[3] = 'x'; /* unterminated */
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.argv[3] = '\0';
+
+    memset(m.exe, 'e', sizeof m.exe); /* unterminated exe */
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    strcpy(m.exe, "/x");
+
+    m.argc = 1; /* two strings but argc 1 */
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.argc = 2;
+
+    m.pid = -5;
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.pid = 42;
+
+    m.argv_len = 3000; /* lies about its size */
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.argv_len = 4;
+
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_OK);
+}
+
+static void test_peak_and_child(void **state)
+{
+    (void)state;
+    struct mw_image_peak p = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_IMAGE_PEAK, sizeof p, 0}};
+    p.pid = 7;
+    p.reason = MW_PEAK_EXIT;
+    p.hwm_kib = 1000;
+    struct wire_msg out;
+    const char *why;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_OK);
+    assert_int_equal(out.u.peak.hwm_kib, 1000);
+    p.reason = 77;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+
+    struct mw_child_end c = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_CHILD_END, sizeof c, 0}};
+    c.parent_pid = 7;
+    c.child_pid = 8;
+    c.flags = MW_CHILD_HAS_RUSAGE;
+    assert_int_equal(wire_decode(&c, sizeof c, &out, &why), WIRE_OK);
+    c.flags = 0x80;
+    assert_int_equal(wire_decode(&c, sizeof c, &out, &why), WIRE_BAD);
+}
+
+static void test_unknown_type_is_not_an_error(void **state)
+{
+    (void)state;
+    struct mw_header h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, 99, sizeof h, 0};
+    struct wire_msg out;
+    const char *why;
+    assert_int_equal(wire_decode(&h, sizeof h, &out, &why), WIRE_UNKNOWN_TYPE);
+    assert_int_equal(wire_decode(&h, 3, &out, &why), WIRE_BAD);
+}
+
+/* Random and mutated inputs never crash the decoder, and anything it accepts is internally consistent. */
+static void test_fuzz_never_crashes(void **state)
+{
+    (void)state;
+    static unsigned char buf[MW_WIRE_MAX_MESSAGE + 64];
+    struct mw_image_start seed;
+    size_t seed_len = make_start(&seed, "cc\0-c\0x.c", 10);
+    srand(1234);
+    for (int i = 0; i < FUZZ_ROUNDS; i++) {
+        size_t len;
+        if (i % 2) {
+            memcpy(buf, &seed, seed_len);
+            len = seed_len;
+            for (int k = 0; k < 4; k++)
+                buf[(size_t)rand() % len] = (unsigned char)rand();
+        } else {
+            len = (size_t)rand() % sizeof buf;
+            for (size_t k = 0; k < len; k++)
+                buf[k] = (unsigned char)rand();
+            if (len >= sizeof(struct mw_header)) {
+                struct mw_header h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, (uint16_t)(1 + rand() % 3), (uint32_t)len, 0};
+                memcpy(buf, &h, sizeof h);
+            }
+        }
+        struct wire_msg out;
+        const char *why;
+        if (wire_decode(buf, len, &out, &why) == WIRE_OK && out.type == MW_MSG_IMAGE_START) {
+            assert_true(out.u.start.argv_len <= MW_ARGV_MAX);
+            assert_non_null(memchr(out.u.start.exe, '\0', MW_EXE_MAX));
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_start),
+        cmocka_unit_test(test_start_damage),
+        cmocka_unit_test(test_peak_and_child),
+        cmocka_unit_test(test_unknown_type_is_not_an_error),
+        cmocka_unit_test(test_fuzz_never_crashes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -311,7 +311,8 @@ static void process_touch(struct jt_process *p, const struct jt_image_desc *d)
         p->first_seen_ns = d->t_ns;
     if (d->t_ns > p->last_seen_ns)
         p->last_seen_ns = d->t_ns;
-    if (d->ppid > 0)
+    /* The first parent is the informative one; a later one is the subreaper that adopted an orphan. */
+    if (p->ppid <= 0 && d->ppid > 0)
         p->ppid = d->ppid;
 }
 

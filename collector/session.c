@@ -50,6 +50,7 @@ struct session {
     sigset_t old_mask;
     bool root_done;
     int root_status;
+    bool no_children; /* every descendant reaped: as subreaper, memwatch inherits the whole job */
     bool stop; /* listen: a signal asked to stop */
     int forwarded_signals;
 };
@@ -136,6 +137,8 @@ static void reap_children(struct session *s)
         int status;
         struct rusage ru;
         pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+        if (pid < 0 && errno == ECHILD)
+            s->no_children = true;
         if (pid <= 0)
             return;
         struct jt_reaped r = {
@@ -182,7 +185,7 @@ static bool job_finished(const struct session *s)
     }
     if (!s->root_done)
         return false;
-    return !s->opt->wait_orphans || s->jt.live_count == 0;
+    return !s->opt->wait_orphans || s->no_children;
 }
 
 static void event_loop(struct session *s)

@@ -1,0 +1,211 @@
+/* The exec family: report the image's peak, repair the environment, then run the real call. Stack only:
+ * these run in vfork children, which share their parent's memory. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "envfix.h"
+#include "memwatch/wire.h"
+#include "pathres.h"
+#include "real.h"
+#include "report.h"
+#include "session.h"
+
+extern char **environ;
+
+enum exec_kind {
+    EXEC_VE,  /* execve, execle */
+    EXEC_V,   /* execv, execl: environ */
+    EXEC_VP,  /* execvp, execlp: PATH search, environ */
+    EXEC_VPE, /* execvpe */
+    EXEC_FD,  /* fexecve */
+    EXEC_AT,  /* execveat */
+};
+
+struct exec_call {
+    enum exec_kind kind;
+    const char *path; /* file name for the p-variants */
+    char *const *argv;
+    char *const *envp; /* what the real call would pass: environ for the variants without envp */
+    int fd;            /* EXEC_FD, EXEC_AT */
+    int flags;         /* EXEC_AT */
+    int saved_errno;
+};
+
+typedef int (*exec_ve_fn)(const char *, char *const[], char *const[]);
+typedef int (*exec_v_fn)(const char *, char *const[]);
+typedef int (*exec_fd_fn)(int, char *const[], char *const[]);
+typedef int (*exec_at_fn)(int, const char *, char *const[], char *const[], int);
+
+static int exec_absent(void)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+static int exec_real_execve(const char *path, char *const argv[], char *const envp[])
+{
+    exec_ve_fn fn = (exec_ve_fn)real_lookup(REAL_EXECVE);
+    return fn != NULL ? fn(path, argv, envp) : exec_absent();
+}
+
+/* A p-variant with an environment of our own: glibc's execvp cannot take one, so search PATH here. */
+static int exec_search(const struct exec_call *c, char *const envp[])
+{
+    struct pathres_request req = {c->path, c->argv, envp, getenv("PATH")};
+    return pathres_execvpe(&req, exec_real_execve);
+}
+
+static int exec_unchanged_p(const struct exec_call *c)
+{
+    if (c->kind == EXEC_VP) {
+        exec_v_fn fn = (exec_v_fn)real_lookup(REAL_EXECVP);
+        return fn != NULL ? fn(c->path, c->argv) : exec_absent();
+    }
+    exec_ve_fn fn = (exec_ve_fn)real_lookup(REAL_EXECVPE);
+    return fn != NULL ? fn(c->path, c->argv, c->envp) : exec_absent();
+}
+
+static int exec_cont(void *ctx, char *const envp[])
+{
+    const struct exec_call *c = ctx;
+    bool unchanged = envp == c->envp;
+    errno = c->saved_errno;
+    switch (c->kind) {
+    case EXEC_VE:
+    case EXEC_V:
+        return exec_real_execve(c->path, c->argv, envp);
+    case EXEC_VP:
+    case EXEC_VPE:
+        return unchanged ? exec_unchanged_p(c) : exec_search(c, envp);
+    case EXEC_FD: {
+        exec_fd_fn fn = (exec_fd_fn)real_lookup(REAL_FEXECVE);
+        return fn != NULL ? fn(c->fd, c->argv, envp) : exec_absent();
+    }
+    case EXEC_AT: {
+        exec_at_fn fn = (exec_at_fn)real_lookup(REAL_EXECVEAT);
+        return fn != NULL ? fn(c->fd, c->path, c->argv, envp, c->flags) : exec_absent();
+    }
+    }
+    return exec_absent();
+}
+
+/* The one path of every exec hook. */
+static int exec_run(struct exec_call *c)
+{
+    c->saved_errno = errno;
+    struct agent_settings scratch;
+    const struct agent_settings *s = session_peek(&scratch);
+    if (s == NULL)
+        return exec_cont(c, c->envp);
+    /* A vfork child fails this test: its VmHWM is its parent's, and it may not write agent state. A
+     * process that passes it is not sharing memory, so the reporting path may (re)connect. */
+    if (agent_owns_image())
+        report_peak(s, MW_PEAK_EXEC, MW_EXIT_CODE_UNKNOWN);
+    return envfix_with(s, c->envp, exec_cont, c);
+}
+
+AGENT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EXEC_VE, .path = path, .argv = argv, .envp = envp};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int execv(const char *path, char *const argv[])
+{
+    struct exec_call c = {.kind = EXEC_V, .path = path, .argv = argv, .envp = environ};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int execvp(const char *file, char *const argv[])
+{
+    struct exec_call c = {.kind = EXEC_VP, .path = file, .argv = argv, .envp = environ};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EXEC_VPE, .path = file, .argv = argv, .envp = envp};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EXEC_FD, .argv = argv, .envp = envp, .fd = fd};
+    return exec_run(&c);
+}
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+AGENT_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+    struct exec_call c = {.kind = EXEC_AT, .path = path, .argv = argv, .envp = envp, .fd = dirfd, .flags = flags};
+    return exec_run(&c);
+}
+#endif
+
+/* The l-variants: arguments counted on a copy of the list, then gathered into an array on the stack. */
+static size_t exec_count_args(const char *arg0, va_list *ap)
+{
+    size_t n = 0;
+    for (const char *a = arg0; a != NULL; a = va_arg(*ap, const char *))
+        n++;
+    return n;
+}
+
+/* Consumes the arguments and their terminating NULL, so execle can read envp next. */
+static void exec_gather_args(char **argv, size_t n, const char *arg0, va_list *ap)
+{
+    if (n > 0) {
+        argv[0] = (char *)arg0;
+        for (size_t i = 1; i < n; i++)
+            argv[i] = va_arg(*ap, char *);
+        (void)va_arg(*ap, char *);
+    }
+    argv[n] = NULL;
+}
+
+AGENT_EXPORT int execl(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    size_t n = exec_count_args(arg, &ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg);
+    exec_gather_args(argv, n, arg, &ap);
+    va_end(ap);
+    struct exec_call c = {.kind = EXEC_V, .path = path, .argv = argv, .envp = environ};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    size_t n = exec_count_args(arg, &ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg);
+    exec_gather_args(argv, n, arg, &ap);
+    va_end(ap);
+    struct exec_call c = {.kind = EXEC_VP, .path = file, .argv = argv, .envp = environ};
+    return exec_run(&c);
+}
+
+AGENT_EXPORT int execle(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    size_t n = exec_count_args(arg, &ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg);
+    exec_gather_args(argv, n, arg, &ap);
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    struct exec_call c = {.kind = EXEC_VE, .path = path, .argv = argv, .envp = envp};
+    return exec_run(&c);
+}

@@ -1,0 +1,146 @@
+/* Reads this process's /proc/self/status and /proc/self/stat with open/read only (async-signal-safe). */
+#include "proc_self.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parses a decimal number at *p (before end), advancing *p; false on no digit or overflow. */
+static bool proc_parse_u64(const char **p, const char *end, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (s >= end || *s < '0' || *s > '9')
+        return false;
+    while (s < end && *s >= '0' && *s <= '9') {
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+        s++;
+    }
+    *p = s;
+    *out = v;
+    return true;
+}
+
+/* Value of a "Key:   1234 kB" line that starts at line (length line_len), when key matches. */
+static bool proc_status_field(const char *line, size_t line_len, const char *key, uint64_t *out)
+{
+    size_t key_len = strlen(key);
+    if (line_len < key_len || memcmp(line, key, key_len) != 0)
+        return false;
+    const char *p = line + key_len;
+    const char *end = line + line_len;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    uint64_t v;
+    if (!proc_parse_u64(&p, end, &v))
+        return false;
+    if ((size_t)(end - p) < 3 || memcmp(p, " kB", 3) != 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int proc_parse_status(const char *text, size_t len, struct proc_status *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *p = text;
+    const char *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t line_len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        if (proc_status_field(p, line_len, "VmHWM:", &out->hwm_kib))
+            out->has_hwm = true;
+        else if (proc_status_field(p, line_len, "VmRSS:", &out->rss_kib))
+            out->has_rss = true;
+        p += line_len + (nl != NULL ? 1 : 0);
+    }
+    return out->has_hwm || out->has_rss ? 0 : -1;
+}
+
+int proc_parse_stat(const char *text, size_t len, struct proc_stat *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* The command name ends at the LAST ')': it may itself contain ") ". */
+    const char *close = NULL;
+    for (size_t i = len; i > 0; i--) {
+        if (text[i - 1] == ')') {
+            close = text + i - 1;
+            break;
+        }
+    }
+    if (close == NULL)
+        return -1;
+    const char *p = close + 1;
+    const char *end = text + len;
+    unsigned field = 2; /* the ')' closes field 2 */
+    bool got_start = false;
+    while (p < end && !got_start) {
+        while (p < end && *p == ' ')
+            p++;
+        if (p >= end || *p == '\n')
+            break;
+        field++;
+        const char *tok = p;
+        while (p < end && *p != ' ' && *p != '\n')
+            p++;
+        uint64_t *slot = field == 14 ? &out->utime_ticks
+                       : field == 15 ? &out->stime_ticks
+                       : field == 22 ? &out->starttime_ticks
+                                     : NULL;
+        if (slot == NULL)
+            continue;
+        const char *q = tok;
+        if (!proc_parse_u64(&q, p, slot) || q != p)
+            return -1;
+        got_start = field == 22;
+    }
+    return got_start ? 0 : -1;
+}
+
+/* Reads a whole small file into buf; the length read, or -1. */
+static ssize_t proc_self_read(const char *path, char *buf, size_t cap)
+{
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return (ssize_t)got;
+}
+
+int proc_self_status(struct proc_status *out)
+{
+    char buf[PROC_SELF_BUF_MAX];
+    ssize_t n = proc_self_read("/proc/self/status", buf, sizeof(buf));
+    if (n <= 0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return proc_parse_status(buf, (size_t)n, out);
+}
+
+int proc_self_stat(struct proc_stat *out)
+{
+    char buf[PROC_SELF_BUF_MAX];
+    ssize_t n = proc_self_read("/proc/self/stat", buf, sizeof(buf));
+    if (n <= 0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return proc_parse_stat(buf, (size_t)n, out);
+}

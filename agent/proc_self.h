@@ -1,0 +1,36 @@
+/* Reads this process's /proc/self/status and /proc/self/stat with open/read only (async-signal-safe). */
+#ifndef MEMWATCH_AGENT_PROC_SELF_H
+#define MEMWATCH_AGENT_PROC_SELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* /proc/self/status is about 1.5 KiB; /proc/self/stat a few hundred bytes. */
+#define PROC_SELF_BUF_MAX 4096
+
+struct proc_status {
+    uint64_t hwm_kib;
+    uint64_t rss_kib;
+    bool has_hwm;
+    bool has_rss;
+};
+
+struct proc_stat {
+    uint64_t utime_ticks;     /* field 14 */
+    uint64_t stime_ticks;     /* field 15 */
+    uint64_t starttime_ticks; /* field 22 */
+};
+
+/* Parses VmHWM and VmRSS out of a status text (not necessarily NUL-terminated). 0, or -1 when neither
+ * line is there (kernel threads, zombies). */
+int proc_parse_status(const char *text, size_t len, struct proc_status *out);
+
+/* Parses a stat line; the command name may hold spaces and parentheses. 0, or -1 when malformed. */
+int proc_parse_stat(const char *text, size_t len, struct proc_stat *out);
+
+/* The same, read from /proc/self; -1 when unreadable. They may change errno: callers save it. */
+int proc_self_status(struct proc_status *out);
+int proc_self_stat(struct proc_stat *out);
+
+#endif

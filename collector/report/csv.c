@@ -1,0 +1,64 @@
+/* The per-process CSV: the seed's columns first, memwatch's additions after them. */
+#include "report.h"
+
+#include "../units.h"
+#include "format.h"
+
+#define CSV_NUMBER_MAX 24
+
+static const char csv_header[] =
+    "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,exit_code,signal,"
+    "bound_kib\n";
+
+/* ",<n>", or "," alone when the figure is unknown. */
+static void csv_number(struct report_out *o, bool known, long long n)
+{
+    if (known)
+        report_out_printf(o, ",%lld", n);
+    else
+        report_out_puts(o, ",");
+}
+
+static void csv_instant(struct report_out *o, const struct jobtable *jt, bool known, int64_t mono_ns)
+{
+    char when[CLOCK_RFC3339_MAX];
+    report_out_puts(o, ",");
+    if (known) {
+        report_format_instant(jt, mono_ns, when, sizeof when);
+        report_out_puts(o, when);
+    }
+}
+
+static void csv_row(struct report_out *o, const struct jobtable *jt, const struct report_row *row)
+{
+    const struct jt_process *p = row->proc;
+    bool has_peak = row->peak.kind != JT_PEAK_NONE;
+
+    report_out_printf(o, "%d,%d,", (int)p->pid, (int)p->ppid);
+    report_out_csv_field(o, row->command);
+    csv_number(o, has_peak, (long long)row->peak.kib);
+    if (has_peak)
+        report_out_printf(o, ",%.1f", units_kib_to_mib(row->peak.kib));
+    else
+        report_out_puts(o, ",");
+    csv_instant(o, jt, true, p->first_seen_ns);
+    csv_instant(o, jt, true, p->last_seen_ns);
+    report_out_printf(o, ",%s", report_peak_kind_name(row->peak.kind));
+    csv_instant(o, jt, report_peak_has_time(&row->peak), row->peak.at_ns);
+    report_out_printf(o, ",%s", report_end_name(p->end));
+    csv_number(o, p->end == JT_END_EXITED, p->exit_code);
+    csv_number(o, p->end == JT_END_SIGNALED, p->signal);
+    csv_number(o, p->bound_kib != 0, (long long)p->bound_kib);
+    report_out_puts(o, "\n");
+}
+
+int report_csv_write(FILE *out, const struct report_view *v)
+{
+    struct report_out o;
+
+    report_out_init(&o, out);
+    report_out_puts(&o, csv_header);
+    for (size_t i = 0; i < v->n_rows; i++)
+        csv_row(&o, v->jt, &v->rows[i]);
+    return report_out_finish(&o);
+}

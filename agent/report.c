@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -27,8 +28,8 @@ struct report_conn {
 static struct report_conn report_image_conn = {-1, 0, 0};
 static const struct mw_image_start *report_start;
 static size_t report_start_len;
-/* Held while the image connection is used; a thread or signal handler finding it taken uses a
- * temporary connection instead of waiting. */
+/* Held while the image connection is used. Another thread waits a bounded number of yields; a signal
+ * handler that interrupted the holder (it would wait forever) ends up on a temporary connection. */
 static atomic_flag report_busy = ATOMIC_FLAG_INIT;
 
 int64_t report_mono_ns(void)
@@ -164,10 +165,20 @@ static void report_send_temporary(const struct agent_settings *s, const void *ms
     report_conn_close(&tmp);
 }
 
+static bool report_lock(void)
+{
+    for (int spins = 0; spins < REPORT_LOCK_SPINS; spins++) {
+        if (!atomic_flag_test_and_set_explicit(&report_busy, memory_order_acquire))
+            return true;
+        sched_yield();
+    }
+    return false;
+}
+
 static void report_send(const struct agent_settings *s, const void *msg, size_t len)
 {
     int saved = errno;
-    if (atomic_flag_test_and_set(&report_busy)) {
+    if (!report_lock()) {
         report_send_temporary(s, msg, len);
         errno = saved;
         return;
@@ -183,7 +194,7 @@ static void report_send(const struct agent_settings *s, const void *msg, size_t 
         if (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
             report_conn_close(&report_image_conn);
     }
-    atomic_flag_clear(&report_busy);
+    atomic_flag_clear_explicit(&report_busy, memory_order_release);
     errno = saved;
 }
 

@@ -16,6 +16,8 @@
 #define REPORT_CONNECT_PAUSE_NS (2L * 1000 * 1000)
 #define REPORT_SEND_TIMEOUT_MS 1000
 #define REPORT_SEND_EINTR_TRIES 8
+/* Yields a thread waits for another one to finish a send before using a temporary connection. */
+#define REPORT_LOCK_SPINS 1000
 /* The connection is moved at or above this fd number, out of the host's way. */
 #define REPORT_FD_FLOOR 500
 

@@ -216,11 +216,14 @@ static struct jt_image *image_insert(struct jt_process *p, const struct jt_image
     *img = fresh;
     img->start_ns = d->t_ns;
     img->sources = d->source;
+    img->placeholder = d->placeholder;
     /* Keep lifetimes contiguous: an image ends where the next one starts. */
     if (at > 0 && (p->images[at - 1].end_ns == 0 || p->images[at - 1].end_ns > d->t_ns))
         p->images[at - 1].end_ns = d->t_ns;
     if (at + 1 < p->n_images)
         img->end_ns = p->images[at + 1].start_ns;
+    else if (p->end_ns)
+        img->end_ns = p->end_ns > d->t_ns ? p->end_ns : d->t_ns;
     return img;
 }
 
@@ -316,11 +319,44 @@ static void process_touch(struct jt_process *p, const struct jt_image_desc *d)
         p->ppid = d->ppid;
 }
 
+/* A process already ended whose report of an earlier image arrives late: same pid and start time, or
+ * (start time unknown) an end after the image began. */
+static struct jt_process *ended_identity(const struct jobtable *jt, const struct jt_image_desc *d)
+{
+    size_t stop = jt->n_procs > JT_RECENT_SCAN ? jt->n_procs - JT_RECENT_SCAN : 0;
+    for (size_t i = jt->n_procs; i-- > stop;) {
+        struct jt_process *p = jt->procs[i];
+        if (p->pid != d->pid)
+            continue;
+        if (!p->end_ns)
+            return NULL;
+        if (p->starttime_ticks && d->starttime_ticks)
+            return p->starttime_ticks == d->starttime_ticks ? p : NULL;
+        return p->end_ns >= d->t_ns ? p : NULL;
+    }
+    return NULL;
+}
+
+/* A vfork child seen by the poller before its exec shares its parent's memory and command line: it is not
+ * an image of its own. (A fork child would have reported itself through the agent's fork hook.) */
+static bool is_vfork_copy(const struct jobtable *jt, const struct jt_process *p)
+{
+    const struct jt_image *cur = jobtable_current_image(p);
+    if (p->n_images != 1 || p->forked || (cur->sources & JT_SOURCE_AGENT))
+        return false;
+    if (cur->placeholder)
+        return true; /* nothing known of it but its name: the agent's report is the better one */
+    const struct jt_process *parent = jobtable_find_live(jt, p->ppid);
+    return parent && strcmp(jobtable_current_image(parent)->label, cur->label) == 0;
+}
+
 struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_image_desc *d)
 {
     if (d->source == JT_SOURCE_AGENT)
         jt->stats.agent_images++;
     struct jt_process *p = live_identity(jt, d);
+    if (!p)
+        p = ended_identity(jt, d);
     if (!p)
         return process_new(jt, d);
     process_touch(p, d);
@@ -337,6 +373,13 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
             return p;
         }
         return image_insert(p, d) ? p : NULL;
+    }
+    if (is_vfork_copy(jt, p) && image_set_argv(cur, d) == 0) {
+        cur->sources = d->source;
+        cur->placeholder = false;
+        cur->sampled = (struct jt_peak){0};
+        cur->start_ns = d->t_ns < cur->start_ns ? d->t_ns : cur->start_ns;
+        return p;
     }
     /* The poller may have seen this image before the agent's report: merge rather than duplicate. */
     if (!(cur->sources & JT_SOURCE_AGENT) && image_same_label(cur, d)) {
@@ -413,7 +456,7 @@ struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_
         /* The agent reports its own execs; a relabel from the poller is believed only where the agent
          * is absent or announced an exec it could not follow (into a static or setuid program). */
         bool believe = !(cur->sources & JT_SOURCE_AGENT) || cur->exec_pending;
-        if (d->argv_blob && believe && !image_same_label(cur, d) && d->t_ns >= cur->start_ns)
+        if (d->argv_blob && !d->placeholder && believe && !image_same_label(cur, d) && d->t_ns >= cur->start_ns)
             image_insert(p, d);
     }
     struct jt_image *cur = jobtable_current_image(p);

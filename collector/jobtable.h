@@ -65,6 +65,7 @@ struct jt_image {
     uint64_t cpu_sys_us;
     unsigned sources; /* enum jt_source bits */
     bool exec_pending; /* the agent announced an exec; a relabel seen by the poller is believed */
+    bool placeholder;  /* argv unknown (read while the process was exiting): "[comm]" stands in */
 };
 
 #define JT_COMM_MAX 64
@@ -148,6 +149,7 @@ struct jt_image_desc {
     uint32_t argc;
     bool argv_truncated;
     bool forked; /* a fork child: new process, same image as its parent */
+    bool placeholder; /* argv_blob is "[comm]": the real command line could not be read */
     enum jt_source source;
 };
 

@@ -53,6 +53,7 @@ static void describe(struct poller *pl, const struct inspector_proc *ip, struct 
         used = (size_t)snprintf(buf, len, "[%s]", ip->comm) + 1;
         argc = 1;
         truncated = false;
+        d->placeholder = true;
     }
     d->argv_blob = buf;
     d->argv_len = used;

@@ -144,14 +144,18 @@ static int probe_closefrom(void)
     exit(5);
 }
 
-/* The collector vanished: sends must fail quietly, without SIGPIPE. */
+/* The collector vanished (the test kills it, then writes a byte on stdin): sends must fail quietly,
+ * without SIGPIPE, and the job keeps its own exit code. */
 static int probe_no_sigpipe(void)
 {
     signal(SIGPIPE, SIG_DFL);
+    char go;
+    if (read(0, &go, 1) != 1)
+        return 1;
     pid_t pid = fork();
     if (pid == 0)
         _exit(0);
-    return probe_wait_child(pid);
+    return probe_wait_child(pid) == 0 ? 4 : 1;
 }
 
 int main(int argc, char **argv)

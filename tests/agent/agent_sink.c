@@ -145,19 +145,19 @@ static void sink_read(struct sink *k, size_t i)
     k->conn_id[i] = k->conn_id[k->n_fds];
 }
 
-/* One round of the loop; false when interrupted. */
-static bool sink_poll(struct sink *k, int timeout_ms)
+/* One round of the loop; how many descriptors had something (0 when idle or interrupted). */
+static int sink_poll(struct sink *k, int timeout_ms)
 {
     int n = poll(k->fds, k->n_fds, timeout_ms);
-    if (n < 0)
-        return errno == EINTR;
+    if (n <= 0)
+        return 0;
     if (k->fds[0].revents & POLLIN)
         sink_accept(k);
     for (size_t i = k->n_fds; i-- > 1;)
         if (k->fds[i].revents & (POLLIN | POLLHUP | POLLERR))
             sink_read(k, i);
     fflush(stdout);
-    return true;
+    return n;
 }
 
 static int64_t sink_now_ms(void)
@@ -208,14 +208,17 @@ static int sink_run(struct sink *k, const char *agent, char **cmd)
     }
     int status = 0;
     int64_t ended_at = 0;
+    /* Connections made before the command ended are in the listen queue by then: stop only after a
+     * quiet round with none open, or when orphans' agents outstay the linger time. */
     while (!sink_stop) {
         if (ended_at == 0 && waitpid(pid, &status, WNOHANG) == pid)
             ended_at = sink_now_ms();
-        if (ended_at != 0 && (k->n_fds == 1 || sink_now_ms() - ended_at > SINK_LINGER_MS))
+        int active = sink_poll(k, ended_at != 0 ? 0 : 50);
+        if (ended_at != 0 && ((active == 0 && k->n_fds == 1) || sink_now_ms() - ended_at > SINK_LINGER_MS))
             break;
-        sink_poll(k, 50);
+        if (ended_at != 0 && active == 0)
+            sink_poll(k, 20);
     }
-    sink_poll(k, 0);
     unlink(sock);
     rmdir(dir);
     free(env);

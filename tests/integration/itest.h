@@ -66,6 +66,7 @@ struct itest_opts {
     int interval_ms; /* 0: keep memwatch's default */
     bool wait_orphans;
     int timeout_ms;  /* 0: ITEST_DEFAULT_TIMEOUT_MS */
+    const char *const *extra; /* more options before "--", NULL-terminated; may be NULL */
 };
 
 /* What the whole report must say. */

@@ -181,9 +181,11 @@ int main(int argc, char **argv)
         return 2;
     }
     static struct itest_ctx ctx;
+    static char memwatch_abs[ITEST_PATH_MAX], wldir_abs[ITEST_PATH_MAX];
     ctx.name = sc->name;
-    ctx.memwatch = argv[2];
-    ctx.wldir = argv[3];
+    /* memwatch runs in the temporary directory: relative paths would no longer hold there. */
+    ctx.memwatch = realpath(argv[2], memwatch_abs) ? memwatch_abs : argv[2];
+    ctx.wldir = realpath(argv[3], wldir_abs) ? wldir_abs : argv[3];
     if (itest_setup(&ctx) != 0)
         return 1;
 

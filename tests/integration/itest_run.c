@@ -82,6 +82,8 @@ void itest_run_prepare(struct itest_ctx *ctx, struct itest_run *r, const struct 
         itest_run_add(r, "--no-agent");
     if (o->wait_orphans)
         itest_run_add(r, "--wait-orphans");
+    for (size_t i = 0; o->extra != NULL && o->extra[i] != NULL; i++)
+        itest_run_add(r, "%s", o->extra[i]);
     itest_run_add(r, "--");
 }
 
@@ -273,7 +275,9 @@ bool itest_wait_file(struct itest_ctx *ctx, const char *name, int timeout_ms)
 
 const char *itest_path(const struct itest_ctx *ctx, const char *name, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/%s", ctx->dir, name);
+    int n = snprintf(buf, len, "%s/%s", ctx->dir, name);
+    if (n < 0 || (size_t)n >= len)
+        buf[0] = '\0'; /* an impossible path rather than a wrong one */
     return buf;
 }
 

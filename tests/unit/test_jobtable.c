@@ -254,6 +254,43 @@ static void test_sequential_processes_do_not_add_up(void **state)
     assert_int_equal(upper, 1000);
 }
 
+static void test_start_read_after_reap(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    /* The poller caught the child; its parent's wait was read before the exec'd image's own start. */
+    struct jt_image_desc seen = DESC(60, 2 * MS, "make\0-j2", JT_SOURCE_POLLER);
+    seen.ppid = 59;
+    struct jt_process *p = jobtable_observed(jt, &seen, 100);
+    struct jt_reaped r = {.pid = 60, .t_ns = 9 * MS};
+    jobtable_reaped(jt, &r);
+    struct jt_image_desc exec = DESC(60, 3 * MS, "cc\0-c\0a.c", JT_SOURCE_AGENT);
+    exec.ppid = 59;
+    assert_ptr_equal(jobtable_image_started(jt, &exec), p);
+    assert_int_equal(jt->n_procs, 1);
+    assert_int_equal(p->end, JT_END_EXITED);
+    assert_string_equal(jobtable_current_image(p)->label, "cc -c a.c");
+    assert_int_equal(jobtable_current_image(p)->end_ns, 9 * MS);
+}
+
+static void test_vfork_copy_is_not_an_image(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc parent = DESC(70, 1 * MS, "sh\0-c\0loop", JT_SOURCE_AGENT);
+    jobtable_image_started(jt, &parent);
+    /* Between vfork and exec the child shows its parent's command line and memory. */
+    struct jt_image_desc copy = DESC(71, 2 * MS, "sh\0-c\0loop", JT_SOURCE_POLLER);
+    copy.ppid = 70;
+    struct jt_process *c = jobtable_observed(jt, &copy, 1800);
+    struct jt_image_desc exec = DESC(71, 3 * MS, "/bin/true", JT_SOURCE_AGENT);
+    exec.ppid = 70;
+    assert_ptr_equal(jobtable_image_started(jt, &exec), c);
+    assert_int_equal(c->n_images, 1);
+    peak(jt, c, 3 * MS, 4 * MS, 1400);
+    struct jt_peak pk = jobtable_process_peak(c);
+    assert_int_equal(pk.kind, JT_PEAK_EXACT);
+    assert_int_equal(pk.kib, 1400);
+}
+
 static void test_series_keeps_peak_when_full(void **state)
 {
     (void)state;
@@ -313,6 +350,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_poller_relabel_only_without_agent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_total_bounds_bracket_truth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequential_processes_do_not_add_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_read_after_reap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vfork_copy_is_not_an_image, setup, teardown),
         cmocka_unit_test(test_series_keeps_peak_when_full),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
         cmocka_unit_test(test_join_argv),

@@ -362,6 +362,10 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
     process_touch(p, d);
     struct jt_image *first = &p->images[0];
     struct jt_image *cur = jobtable_current_image(p);
+    /* The agent reconnects after a host closed its descriptor and repeats its start: same image. */
+    for (uint32_t i = 0; i < p->n_images; i++)
+        if (p->images[i].start_ns == d->t_ns && (p->images[i].sources & JT_SOURCE_AGENT))
+            return p;
     if (d->forked) {
         /* A fork child's own report of the image it began with: it may arrive after the poller (or
          * after its own exec's report) created the process. */

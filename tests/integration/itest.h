@@ -18,6 +18,9 @@
 #define ITEST_DEFAULT_INTERVAL_MS 500
 #define ITEST_REAPED_MAX 256
 #define ITEST_RUNS_MAX 16
+/* Since Linux 6.2 RSS counters are per-CPU and /proc (and ru_maxrss) read them approximately: up to a
+ * batch of 32+ pages per CPU per counter. Two readings of "the same" peak may differ by that much. */
+#define ITEST_KERNEL_SLACK_KIB 1024.0
 
 /* A child the harness reaped while waiting for something else (it is a child subreaper, so orphans of a
  * dead memwatch come to it). */

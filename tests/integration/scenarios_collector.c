@@ -17,7 +17,7 @@
 
 #define SCEN_MIB 1024.0
 #define SCEN_SAMPLED_MIN_RATIO 0.95 /* a hold of many intervals is sampled at (nearly) its full size */
-#define SCEN_SAMPLED_SLACK_KIB 256.0
+#define SCEN_SAMPLED_SLACK_KIB ITEST_KERNEL_SLACK_KIB
 #define SCEN_READY_TIMEOUT_MS 60000
 #define SCEN_ORPHAN_HOLD "5000"
 #define SCEN_TEXT_MAX (1024 * 1024)

@@ -291,6 +291,17 @@ static void test_vfork_copy_is_not_an_image(void **state)
     assert_int_equal(pk.kib, 1400);
 }
 
+static void test_reattach_is_the_same_image(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(80, 1 * MS, "python3\0-c\0x", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &a);
+    /* close_fds closed the agent's socket; it reconnected and repeated its start. */
+    assert_ptr_equal(jobtable_image_started(jt, &a), p);
+    assert_int_equal(p->n_images, 1);
+    assert_int_equal(jt->n_procs, 1);
+}
+
 static void test_series_keeps_peak_when_full(void **state)
 {
     (void)state;
@@ -352,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sequential_processes_do_not_add_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_read_after_reap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vfork_copy_is_not_an_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reattach_is_the_same_image, setup, teardown),
         cmocka_unit_test(test_series_keeps_peak_when_full),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
         cmocka_unit_test(test_join_argv),

@@ -92,6 +92,20 @@ struct jt_process *jobtable_find_live(const struct jobtable *jt, pid_t pid)
 
 void jobtable_init(struct jobtable *jt) { memset(jt, 0, sizeof *jt); }
 
+/* ru_maxrss lags the kernel's lazily updated counters by a few pages: a bound below a figure actually seen
+ * is raised to it, so bound_kib stays an upper bound of every figure of the process. */
+static void bound_cover_figures(struct jt_process *p)
+{
+    if (!p->bound_kib)
+        return;
+    for (uint32_t i = 0; i < p->n_images; i++) {
+        if (p->images[i].exact.kib > p->bound_kib)
+            p->bound_kib = p->images[i].exact.kib;
+        if (p->images[i].sampled.kib > p->bound_kib)
+            p->bound_kib = p->images[i].sampled.kib;
+    }
+}
+
 static void image_free(struct jt_image *img)
 {
     for (uint32_t i = 0; i < img->argc; i++)
@@ -500,6 +514,7 @@ void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct
     img->exec_pending = r->at_exec;
     if (r->t_ns > p->last_seen_ns)
         p->last_seen_ns = r->t_ns;
+    bound_cover_figures(p);
 }
 
 /* A recently vanished process with this pid, if the wait that explains it comes late. */
@@ -530,6 +545,7 @@ struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *
     }
     if (r->maxrss_kib > p->bound_kib)
         p->bound_kib = r->maxrss_kib;
+    bound_cover_figures(p);
     p->sources |= JT_SOURCE_REAPER;
     struct jt_image *cur = jobtable_current_image(p);
     if (r->utime_us > cur->cpu_user_us)

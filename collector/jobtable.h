@@ -81,7 +81,7 @@ struct jt_process {
     enum jt_end_kind end;
     int exit_code;  /* JT_END_EXITED */
     int signal;     /* JT_END_SIGNALED */
-    uint64_t bound_kib; /* ru_maxrss from a wait, 0 when unknown */
+    uint64_t bound_kib; /* ru_maxrss from a wait (never below a figure seen), 0 when unknown */
     uint64_t last_rss_kib;
     struct jt_image *images;
     uint32_t n_images;
@@ -89,7 +89,9 @@ struct jt_process {
     unsigned sources;
     bool is_root;
     bool forked; /* began as a fork child of a known process (same image as its parent) */
-    char comm[JT_COMM_MAX]; /* kernel's name of the program as the poller last read it: a change means exec */
+    /* What the poller last read of the program; a change of either means an exec. */
+    char comm[JT_COMM_MAX];
+    uint64_t code_start;
     struct jt_series series;
 };
 

@@ -81,12 +81,14 @@ static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals 
         .source = JT_SOURCE_POLLER,
     };
     bool reused = p && p->starttime_ticks && p->starttime_ticks != ip.starttime_ticks;
-    if (!p || reused || strcmp(p->comm, ip.comm) != 0)
+    bool exec_seen = p && (strcmp(p->comm, ip.comm) != 0 || p->code_start != ip.code_start);
+    if (!p || reused || exec_seen)
         describe(pl, &ip, &d, argv, sizeof argv);
     p = jobtable_observed(pl->jt, &d, ip.rss_kib);
     if (!p)
         return;
     snprintf(p->comm, sizeof p->comm, "%s", ip.comm);
+    p->code_start = ip.code_start;
     tot->rss_kib += ip.rss_kib;
     tot->count++;
     pl->proc_reads++;

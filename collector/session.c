@@ -345,6 +345,7 @@ static struct jt_process *adopt_root(struct session *s, int64_t now)
         return NULL;
     root->is_root = true;
     snprintf(root->comm, sizeof root->comm, "%s", ip.comm);
+    root->code_start = ip.code_start;
     poller_adopt(&s->poller, s->job.pid, now);
     return root;
 }

@@ -114,7 +114,7 @@ void units_format_elapsed(int64_t ns, char *buf, size_t len)
 
 double units_kib_to_mib(uint64_t kib)
 {
-    /* Integer rounding to tenths keeps 1.05 MiB from wobbling with the binary double. */
-    uint64_t tenths = kib / 1024 * 10 + ((kib % 1024) * 10 + 512) / 1024;
-    return (double)tenths / 10.0;
+    /* Integer rounding to hundredths keeps 1.005 MiB from wobbling with the binary double. */
+    uint64_t hundredths = kib / 1024 * 100 + ((kib % 1024) * 100 + 512) / 1024;
+    return (double)hundredths / 100.0;
 }

@@ -17,7 +17,7 @@ void units_format_size(uint64_t kib, char *buf, size_t len);
 void units_format_hms(int64_t ns, char *buf, size_t len);
 /* "45.2s" below a minute, "3m21s" below an hour, else "1h02m". */
 void units_format_elapsed(int64_t ns, char *buf, size_t len);
-/* KiB to MiB with 1 decimal, as the CSV columns carry it. */
+/* KiB to MiB rounded to 2 decimals, as the CSV columns carry it (1 decimal hid 50 KiB). */
 double units_kib_to_mib(uint64_t kib);
 
 #endif

@@ -18,6 +18,7 @@ struct inspector_proc {
     uint64_t utime_us;
     uint64_t stime_us;
     uint32_t threads;
+    uint64_t code_start; /* address of the program text: moves on exec (ASLR), even to the same program */
     char comm[INSPECTOR_COMM_MAX];
 };
 

@@ -38,7 +38,7 @@ static void csv_row(struct report_out *o, const struct jobtable *jt, const struc
     report_out_csv_field(o, row->command);
     csv_number(o, has_peak, (long long)row->peak.kib);
     if (has_peak)
-        report_out_printf(o, ",%.1f", units_kib_to_mib(row->peak.kib));
+        report_out_printf(o, ",%.2f", units_kib_to_mib(row->peak.kib));
     else
         report_out_puts(o, ",");
     csv_instant(o, jt, true, p->first_seen_ns);

@@ -21,7 +21,7 @@ int report_timeline_write(FILE *out, const struct report_view *v)
         /* Rounded to the millisecond in integers, so elapsed time never prints as -0.000. */
         int64_t ms = (report_since_start_ns(jt, s->t_ns) + TIMELINE_NS_PER_MS / 2) / TIMELINE_NS_PER_MS;
         report_format_instant(jt, s->t_ns, when, sizeof when);
-        report_out_printf(&o, "%s,%lld.%03lld,%llu,%.1f,%u\n", when, (long long)(ms / 1000), (long long)(ms % 1000),
+        report_out_printf(&o, "%s,%lld.%03lld,%llu,%.2f,%u\n", when, (long long)(ms / 1000), (long long)(ms % 1000),
                           (unsigned long long)s->total_kib, units_kib_to_mib(s->total_kib), s->process_count);
     }
     return report_out_finish(&o);

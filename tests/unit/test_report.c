@@ -405,11 +405,11 @@ static void test_csv_report(void **state)
     const char *header = "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,"
                          "exit_code,signal,bound_kib\n";
     assert_true(strncmp(text, header, strlen(header)) == 0);
-    find_line(text, "\n104,100,static-prog,900000,878.9,2026-11-22T02:06:24.000Z,2026-11-22T02:06:24.000Z,bound,,"
+    find_line(text, "\n104,100,static-prog,900000,878.91,2026-11-22T02:06:24.000Z,2026-11-22T02:06:24.000Z,bound,,"
                     "exited,0,,900000\n");
-    find_line(text, "\n103,100,\"/usr/bin/ld -o \"\"out\"\" x.o\",800000,781.3,");
+    find_line(text, "\n103,100,\"/usr/bin/ld -o \"\"out\"\" x.o\",800000,781.25,");
     find_line(text, ",sampled,2026-11-22T02:06:23.000Z,signaled,,9,\n");
-    find_line(text, "\n102,100,\"cc1 -O2 bar,baz.c\",500000,488.3,");
+    find_line(text, "\n102,100,\"cc1 -O2 bar,baz.c\",500000,488.28,");
     find_line(text, ",exact,2026-11-22T02:06:21.000Z,exited,1,,\n");
     find_line(text, ",running,,,\n");
     size_t lines = 0;
@@ -430,9 +430,9 @@ static void test_timeline(void **state)
     report_view_free(&v);
     char *text = capture_close(&c);
     assert_string_equal(text, "timestamp,elapsed_seconds,total_rss_kib,total_rss_mib,process_count\n"
-                              "2026-11-22T02:06:19.000Z,1.000,10000,9.8,2\n"
-                              "2026-11-22T02:06:23.000Z,5.000,1800000,1757.8,5\n"
-                              "2026-11-22T02:06:26.000Z,8.000,1200000,1171.9,4\n");
+                              "2026-11-22T02:06:19.000Z,1.000,10000,9.77,2\n"
+                              "2026-11-22T02:06:23.000Z,5.000,1800000,1757.81,5\n"
+                              "2026-11-22T02:06:26.000Z,8.000,1200000,1171.88,4\n");
     free(text);
 }
 

@@ -114,10 +114,10 @@ static void test_kib_to_mib(void **state)
     assert_true(units_kib_to_mib(0) == 0.0);
     assert_true(units_kib_to_mib(1536) == 1.5);
     char buf[16];
-    snprintf(buf, sizeof buf, "%.1f", units_kib_to_mib(1075));
-    assert_string_equal(buf, "1.0");
-    snprintf(buf, sizeof buf, "%.1f", units_kib_to_mib(1076));
-    assert_string_equal(buf, "1.1");
+    snprintf(buf, sizeof buf, "%.2f", units_kib_to_mib(1029));
+    assert_string_equal(buf, "1.00");
+    snprintf(buf, sizeof buf, "%.2f", units_kib_to_mib(1030));
+    assert_string_equal(buf, "1.01");
 }
 
 int main(void)

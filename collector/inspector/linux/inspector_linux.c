@@ -60,7 +60,7 @@ static uint64_t page_kib(void)
 
 /* Fields after comm, counted from 3 (state) as in proc(5). */
 enum { STAT_STATE = 3, STAT_PPID = 4, STAT_UTIME = 14, STAT_STIME = 15, STAT_THREADS = 20, STAT_START = 22,
-       STAT_RSS = 24 };
+       STAT_RSS = 24, STAT_STARTCODE = 26 };
 
 int inspector_read_proc(pid_t pid, struct inspector_proc *out)
 {
@@ -83,7 +83,7 @@ int inspector_read_proc(pid_t pid, struct inspector_proc *out)
     memcpy(out->comm, open_paren + 1, comm_len);
     char *save = NULL;
     int field = STAT_STATE;
-    for (char *tok = strtok_r(close_paren + 2, " ", &save); tok && field <= STAT_RSS;
+    for (char *tok = strtok_r(close_paren + 2, " ", &save); tok && field <= STAT_STARTCODE;
          tok = strtok_r(NULL, " ", &save), field++) {
         unsigned long long v = strtoull(tok, NULL, 10);
         switch (field) {
@@ -94,6 +94,7 @@ int inspector_read_proc(pid_t pid, struct inspector_proc *out)
         case STAT_THREADS: out->threads = (uint32_t)v; break;
         case STAT_START: out->starttime_ticks = v; break;
         case STAT_RSS: out->rss_kib = v * page_kib(); break;
+        case STAT_STARTCODE: out->code_start = v; break;
         default: break;
         }
     }

@@ -139,7 +139,12 @@ static void summary_header(struct summary *s)
     report_out_printf(&s->out, "%sJob:%s %s\n", summary_style(s, SUMMARY_BOLD), summary_style(s, SUMMARY_RESET),
                       line);
     summary_exit_line(s);
-    units_format_hms(jt->job.end_ns - jt->job.start_ns, hms, sizeof hms);
+    /* hh:mm:ss as the seed printed it; short jobs get tenths, which "00:00:00" would hide. */
+    int64_t duration_ns = jt->job.end_ns - jt->job.start_ns;
+    if (duration_ns < 60LL * 1000000000LL)
+        units_format_elapsed(duration_ns, hms, sizeof hms);
+    else
+        units_format_hms(duration_ns, hms, sizeof hms);
     report_out_printf(&s->out, "Duration: %s  |  Samples: %zu  |  Processes: %zu (%zu with exact peaks)\n", hms,
                       jt->n_samples, s->v->n_processes, s->v->n_exact);
     if (!jt->job.agent_enabled)

@@ -318,7 +318,7 @@ static void test_summary_plain(void **state)
     assert_null(strchr(text, '\033'));
     assert_true(strncmp(text, "Job: sh -c make -j2\n", 20) == 0);
     find_line(text, "Exit status: 0\n");
-    find_line(text, "Duration: 00:00:10  |  Samples: 3  |  Processes: 7 (4 with exact peaks)\n");
+    find_line(text, "Duration: 10.0s  |  Samples: 3  |  Processes: 7 (4 with exact peaks)\n");
     find_line(text, "\nMEMORY SUMMARY\n");
     find_line(text, "  Total peak:    1.7 GiB   (highest sampled total, at 5.0s; lower bound)\n");
     find_line(text, "  Upper bound:   n/a       (not proven: 2 processes have no exact or bound peak)\n");

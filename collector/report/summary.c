@@ -134,7 +134,9 @@ static void summary_header(struct summary *s)
     char line[SUMMARY_LINE_MAX], hms[UNITS_DURATION_MAX];
     char *command = jobtable_join_argv(jt->job.argv, jt->job.argc);
 
-    summary_clip(command != NULL ? command : "", SUMMARY_WIDTH - 5, line, sizeof line);
+    /* memwatch listen has no command of its own: its processes came preloaded by hand. */
+    const char *shown = jt->job.argc == 0 ? "(memwatch listen: processes preloaded by hand)" : command;
+    summary_clip(shown != NULL ? shown : "", SUMMARY_WIDTH - 5, line, sizeof line);
     free(command);
     report_out_printf(&s->out, "%sJob:%s %s\n", summary_style(s, SUMMARY_BOLD), summary_style(s, SUMMARY_RESET),
                       line);

@@ -70,9 +70,20 @@ static void conn_close(struct events *ev, struct events_conn *c)
 {
     epoll_ctl(ev->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    c->fd = -1;
     ev->conns[c->slot] = ev->conns[--ev->n_conns];
     ev->conns[c->slot]->slot = c->slot;
-    free(c);
+    c->next_closed = ev->closed;
+    ev->closed = c;
+}
+
+void events_release_closed(struct events *ev)
+{
+    while (ev->closed) {
+        struct events_conn *c = ev->closed;
+        ev->closed = c->next_closed;
+        free(c);
+    }
 }
 
 static void accept_all(struct events *ev)
@@ -246,7 +257,7 @@ void events_handle(struct events *ev, struct events_conn *conn)
 {
     if (!conn)
         accept_all(ev);
-    else
+    else if (conn->fd >= 0)
         conn_read(ev, conn);
 }
 
@@ -271,6 +282,7 @@ void events_close(struct events *ev)
 {
     while (ev->n_conns)
         conn_close(ev, ev->conns[ev->n_conns - 1]);
+    events_release_closed(ev);
     free(ev->conns);
     ev->conns = NULL;
     ev->cap_conns = 0;

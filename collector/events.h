@@ -17,6 +17,7 @@ struct events_conn {
     struct jt_process *proc;   /* set by the connection's image start */
     int64_t image_start_ns;    /* which image of proc this connection speaks for */
     size_t slot;               /* index in events.conns */
+    struct events_conn *next_closed;
 };
 
 /* Ended processes whose start was not reported yet: reports from different connections race. */
@@ -33,6 +34,8 @@ struct events {
     size_t n_conns;
     size_t cap_conns;
     size_t total_conns;
+    /* Closed connections wait here until the event batch that may still name them is over. */
+    struct events_conn *closed;
     struct jt_reaped pending_ends[EVENTS_PENDING_ENDS];
     size_t n_pending_ends;
 };
@@ -42,8 +45,10 @@ void events_init(struct events *ev, struct jobtable *jt, int epoll_fd);
 /* Listens in a fresh private 0700 directory under $TMPDIR (or at socket_path when given). Registers the
  * listening socket with the epoll set (data.ptr = NULL marks it). Returns 0 or -1 with a message in err. */
 int events_listen(struct events *ev, const char *socket_path, char *err, size_t errlen);
-/* Handles readiness of the listening socket (conn == NULL) or of a connection. */
+/* Handles readiness of the listening socket (conn == NULL) or of a connection (ignored once closed). */
 void events_handle(struct events *ev, struct events_conn *conn);
+/* Frees the connections closed during an event batch; call after the batch. */
+void events_release_closed(struct events *ev);
 /* Reads everything already queued on every connection and in the accept queue, without waiting. */
 void events_drain(struct events *ev);
 /* A wait result from memwatch's own reaping or from an agent's wait hook. */

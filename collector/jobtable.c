@@ -106,13 +106,13 @@ static void bound_cover_figures(struct jt_process *p)
     }
 }
 
+/* argv, its strings, the label and exe live in one block (see image_set_argv): one free. */
 static void image_free(struct jt_image *img)
 {
-    for (uint32_t i = 0; i < img->argc; i++)
-        free(img->argv[i]);
     free(img->argv);
-    free(img->exe);
-    free(img->label);
+    img->argv = NULL;
+    img->exe = NULL;
+    img->label = NULL;
 }
 
 void jobtable_free(struct jobtable *jt)
@@ -164,34 +164,47 @@ char *jobtable_join_argv(char *const *argv, uint32_t argc)
     return s;
 }
 
-/* Splits a blob of back-to-back NUL-terminated strings; stops at the blob's end even without a final NUL. */
+/* Builds an image's argv from a blob of back-to-back NUL-terminated strings (stopping at the blob's end
+ * even without a final NUL). argv, the strings, the label and exe share one allocation: a job of 10,000
+ * processes is 10,000 small blocks, not 50,000. */
 static int image_set_argv(struct jt_image *img, const struct jt_image_desc *d)
 {
-    uint32_t cap = 0;
-    for (size_t i = 0; i < d->argv_len; i++)
-        if (d->argv_blob[i] == '\0')
-            cap++;
-    if (d->argv_len && d->argv_blob[d->argv_len - 1] != '\0')
-        cap++;
-    char **argv = calloc(cap ? cap : 1, sizeof *argv);
-    if (!argv)
-        return -1;
     uint32_t n = 0;
-    for (size_t off = 0; off < d->argv_len && n < cap;) {
+    size_t strings = 0;
+    for (size_t off = 0; off < d->argv_len; n++) {
         size_t len = strnlen(d->argv_blob + off, d->argv_len - off);
-        argv[n] = strndup(d->argv_blob + off, len);
-        if (!argv[n])
-            goto fail;
-        n++;
+        strings += len + 1;
         off += len + 1;
     }
-    char *label = jobtable_join_argv(argv, n);
-    if (!label)
-        goto fail;
-    char *exe = d->exe && d->exe[0] ? strdup(d->exe) : NULL;
-    if (d->exe && d->exe[0] && !exe) {
-        free(label);
-        goto fail;
+    size_t exe_len = (d->exe && d->exe[0]) ? strlen(d->exe) + 1 : 0;
+    size_t label_len = strings ? strings : 1; /* the args joined by spaces, and a NUL */
+    size_t pointers = ((size_t)n + 1) * sizeof(char *);
+    char **argv = malloc(pointers + strings + label_len + exe_len);
+    if (!argv)
+        return -1;
+    char *w = (char *)argv + pointers;
+    for (size_t off = 0, i = 0; i < n; i++) {
+        size_t len = strnlen(d->argv_blob + off, d->argv_len - off);
+        argv[i] = w;
+        memcpy(w, d->argv_blob + off, len);
+        w[len] = '\0';
+        w += len + 1;
+        off += len + 1;
+    }
+    argv[n] = NULL;
+    char *label = w;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = strlen(argv[i]);
+        if (i)
+            *w++ = ' ';
+        memcpy(w, argv[i], len);
+        w += len;
+    }
+    *w++ = '\0';
+    char *exe = NULL;
+    if (exe_len) {
+        exe = w;
+        memcpy(exe, d->exe, exe_len);
     }
     image_free(img);
     img->argv = argv;
@@ -200,11 +213,6 @@ static int image_set_argv(struct jt_image *img, const struct jt_image_desc *d)
     img->exe = exe;
     img->argv_truncated = d->argv_truncated || (d->argc > n);
     return 0;
-fail:
-    for (uint32_t i = 0; i < n; i++)
-        free(argv[i]);
-    free(argv);
-    return -1;
 }
 
 /* Inserts a new image at its place in start order; returns it, or NULL. */
@@ -241,12 +249,18 @@ static struct jt_image *image_insert(struct jt_process *p, const struct jt_image
     return img;
 }
 
+/* Same command line; where one side was cut short (agent and poller cut at different lengths), the
+ * shorter must be a prefix of the longer. */
 static bool image_same_label(const struct jt_image *img, const struct jt_image_desc *d)
 {
     struct jt_image tmp = {0};
     if (image_set_argv(&tmp, d) != 0)
         return false;
     bool same = strcmp(tmp.label, img->label) == 0;
+    if (!same && (tmp.argv_truncated || img->argv_truncated)) {
+        size_t a = strlen(tmp.label), b = strlen(img->label);
+        same = strncmp(tmp.label, img->label, a < b ? a : b) == 0;
+    }
     image_free(&tmp);
     return same;
 }
@@ -404,8 +418,9 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
         cur->sources |= d->source;
         if (d->t_ns < cur->start_ns)
             cur->start_ns = d->t_ns;
-        if (!cur->exe && d->exe && d->exe[0])
-            cur->exe = strdup(d->exe);
+        /* Take the agent's copy (it knows exe) unless the poller's command line is the longer one. */
+        if (!cur->exe && d->exe && d->exe[0] && (cur->argv_truncated || !d->argv_truncated))
+            image_set_argv(cur, d);
         return p;
     }
     return image_insert(p, d) ? p : NULL;
@@ -647,6 +662,23 @@ static int64_t image_end_ns(const struct jobtable *jt, const struct jt_process *
     return jt->job.end_ns > img->start_ns ? jt->job.end_ns : img->start_ns;
 }
 
+/* The figure an image can be proven to stay under: its exact peak, else its process's bound; 0 and
+ * *unbounded when neither is known (then the sampled figure stands in). */
+static uint64_t image_upper(const struct jt_process *p, const struct jt_image *img, bool *unbounded)
+{
+    uint64_t v;
+    if (img->exact.kind == JT_PEAK_EXACT)
+        v = img->exact.kib;
+    else if (p->bound_kib)
+        v = p->bound_kib;
+    else {
+        *unbounded = true;
+        v = 0;
+    }
+    /* A sample above a figure would disprove it: trust the larger. */
+    return img->sampled.kib > v ? img->sampled.kib : v;
+}
+
 bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t *unbounded_count)
 {
     size_t n = 0, unbounded = 0;
@@ -661,26 +693,24 @@ bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t
     size_t m = 0;
     for (size_t i = 0; i < jt->n_procs; i++) {
         const struct jt_process *p = jt->procs[i];
-        bool counted = false;
+        bool lacks = false;
+        int64_t held = 0; /* what the process holds in the sweep right now */
         for (uint32_t k = 0; k < p->n_images; k++) {
             const struct jt_image *img = &p->images[k];
-            uint64_t v;
-            if (img->exact.kind == JT_PEAK_EXACT) {
-                v = img->exact.kib;
-                /* A sample above the "exact" peak would disprove it; trust the larger. */
-                if (img->sampled.kib > v)
-                    v = img->sampled.kib;
-            } else if (p->bound_kib) {
-                v = p->bound_kib > img->sampled.kib ? p->bound_kib : img->sampled.kib;
+            int64_t v = (int64_t)image_upper(p, img, &lacks);
+            /* An exec hands the process over from one image to the next: a change, not a sum. */
+            if (k > 0 && p->images[k - 1].end_ns == img->start_ns) {
+                ev[m++] = (struct sweep_event){img->start_ns, v - held};
             } else {
-                if (!counted)
-                    unbounded++;
-                counted = true;
-                v = img->sampled.kib;
+                if (held)
+                    ev[m++] = (struct sweep_event){image_end_ns(jt, p, &p->images[k - 1]), -held};
+                ev[m++] = (struct sweep_event){img->start_ns, v};
             }
-            ev[m++] = (struct sweep_event){img->start_ns, (int64_t)v};
-            ev[m++] = (struct sweep_event){image_end_ns(jt, p, img), -(int64_t)v};
+            held = v;
         }
+        if (p->n_images)
+            ev[m++] = (struct sweep_event){image_end_ns(jt, p, &p->images[p->n_images - 1]), -held};
+        unbounded += lacks;
     }
     qsort(ev, m, sizeof *ev, sweep_cmp);
     int64_t cur = 0, best = 0;

@@ -52,7 +52,7 @@ struct jt_series {
 /* One program run by a process: each exec starts a new image. A fork child's first image is its own copy
  * of the parent's program (same argv). */
 struct jt_image {
-    char **argv; /* argc entries, owned; never NULL once the image exists */
+    char **argv; /* argc entries and a NULL; one block with the strings, label and exe */
     uint32_t argc;
     bool argv_truncated;
     char *exe; /* may be NULL when only the poller saw the image */
@@ -68,7 +68,7 @@ struct jt_image {
     bool placeholder;  /* argv unknown (read while the process was exiting): "[comm]" stands in */
 };
 
-#define JT_COMM_MAX 64
+#define JT_COMM_MAX 16 /* the kernel's TASK_COMM_LEN */
 
 struct jt_process {
     uint32_t id; /* index in the table, stable */

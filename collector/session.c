@@ -209,6 +209,7 @@ static void event_loop(struct session *s)
                 events_handle(&s->ev, tag);
             }
         }
+        events_release_closed(&s->ev);
     }
 }
 

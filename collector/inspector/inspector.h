@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INSPECTOR_COMM_MAX 64
+#define INSPECTOR_COMM_MAX 16 /* TASK_COMM_LEN: what /proc shows of a program name */
 
 struct inspector_proc {
     pid_t pid;

@@ -197,10 +197,10 @@ static void json_job(struct json_builder *b, cJSON *root, const struct report_vi
     json_add(b, root, "host", json_host(b, job));
 }
 
-static cJSON *json_report(struct json_builder *b, const struct report_view *v)
+/* Everything but the processes. */
+static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
 {
     cJSON *root = json_check(b, cJSON_CreateObject());
-    cJSON *procs = json_check(b, cJSON_CreateArray());
     const struct jobtable *jt = v->jt;
 
     json_job(b, root, v);
@@ -211,32 +211,65 @@ static cJSON *json_report(struct json_builder *b, const struct report_view *v)
     json_number(b, root, "exact_peak_count", (double)v->n_exact);
     json_add(b, root, "filter", json_filter(b, v));
     json_number(b, root, "dropped_messages", (double)(jt->stats.bad_messages + jt->stats.orphan_messages));
-    for (size_t i = 0; procs != NULL && i < v->n_rows; i++) {
-        cJSON *p = json_process(b, &v->rows[i]);
-        if (p != NULL && !cJSON_AddItemToArray(procs, p)) {
-            cJSON_Delete(p);
-            b->failed = true;
-        }
-    }
-    json_add(b, root, "processes", procs);
     return root;
 }
 
+/* Writes cJSON's text of one process, indented two levels as it would stand inside the whole document.
+ * JSON strings cannot hold a raw newline, so every newline in the text is between tokens. */
+static void json_put_nested(struct report_out *o, const char *text)
+{
+    report_out_puts(o, "\n\t\t");
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        if (!nl) {
+            report_out_puts(o, line);
+            break;
+        }
+        report_out_printf(o, "%.*s\n\t\t", (int)(nl - line), line);
+        line = nl + 1;
+    }
+}
+
+/* The document is printed by cJSON one process at a time, so a job of 10,000 processes never holds the
+ * whole tree (or its whole text) in memory: the envelope's closing brace gives way to the process array. */
 int report_json_write(FILE *out, const struct report_view *v)
 {
     struct json_builder b = {.jt = v->jt, .failed = false};
     struct report_out o;
-    cJSON *root = json_report(&b, v);
+    cJSON *root = json_envelope(&b, v);
     char *text = (root != NULL && !b.failed) ? cJSON_Print(root) : NULL;
-
     cJSON_Delete(root);
-    if (text == NULL) {
+    size_t len = text ? strlen(text) : 0;
+    if (len < 2 || text[len - 1] != '}') {
+        cJSON_free(text);
         errno = ENOMEM;
         return -1;
     }
     report_out_init(&o, out);
+    text[len - 1] = '\0';
+    while (len > 1 && text[len - 2] == '\n')
+        text[--len - 1] = '\0';
     report_out_puts(&o, text);
-    report_out_puts(&o, "\n");
     cJSON_free(text);
-    return report_out_finish(&o);
+    report_out_puts(&o, ",\n\t\"processes\":\t[");
+    for (size_t i = 0; i < v->n_rows && !b.failed; i++) {
+        cJSON *p = json_process(&b, &v->rows[i]);
+        char *ptext = (p != NULL && !b.failed) ? cJSON_Print(p) : NULL;
+        cJSON_Delete(p);
+        if (!ptext) {
+            b.failed = true;
+            break;
+        }
+        if (i)
+            report_out_puts(&o, ",");
+        json_put_nested(&o, ptext);
+        cJSON_free(ptext);
+    }
+    report_out_puts(&o, v->n_rows ? "\n\t]\n}\n" : "]\n}\n");
+    int rc = report_out_finish(&o);
+    if (b.failed) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return rc;
 }

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +17,6 @@ static int report_row_compare(const void *a, const void *b)
     if (x->proc->id != y->proc->id)
         return x->proc->id < y->proc->id ? -1 : 1;
     return 0;
-}
-
-static int report_group_name_compare(const void *a, const void *b)
-{
-    const struct report_group *x = a, *y = b;
-    return strcmp(x->name, y->name);
 }
 
 /* Largest sum first; then more processes; then by name. */
@@ -44,33 +39,56 @@ static struct report_row report_row_of(const struct jt_process *p)
     return row;
 }
 
-/* One group per listed row, sorted by name and merged in place: n log n however many processes. */
+/* The group key, basename of argv[0], pointed to in place (no copy per comparison). */
+static const char *report_row_group_name(const struct report_row *row)
+{
+    const struct jt_image *img = jobtable_current_image(row->proc);
+    const char *arg0 = (img != NULL && img->argc > 0) ? img->argv[0] : "?";
+    const char *slash = strrchr(arg0, '/');
+    return (slash != NULL && slash[1] != '\0') ? slash + 1 : arg0;
+}
+
+static int report_row_name_compare(const void *a, const void *b)
+{
+    const struct report_row *const *x = a, *const *y = b;
+    return strcmp(report_row_group_name(*x), report_row_group_name(*y));
+}
+
+/* Rows sorted by group name through an array of pointers, then merged into groups as they come: the
+ * transient cost is one pointer per row, not one group per row. */
 static int report_view_group(struct report_view *v)
 {
-    size_t n = 0;
-
+    size_t cap = 0;
     if (v->n_rows == 0)
         return 0;
-    v->groups = calloc(v->n_rows, sizeof *v->groups);
-    if (v->groups == NULL)
+    const struct report_row **by_name = malloc(v->n_rows * sizeof *by_name);
+    if (by_name == NULL)
         return -1;
+    for (size_t i = 0; i < v->n_rows; i++)
+        by_name[i] = &v->rows[i];
+    qsort(by_name, v->n_rows, sizeof *by_name, report_row_name_compare);
     for (size_t i = 0; i < v->n_rows; i++) {
-        struct report_group *g = &v->groups[i];
-        jobtable_command_name(v->rows[i].proc, g->name, sizeof g->name);
-        g->count = 1;
-        g->peak_sum_kib = v->rows[i].peak.kib;
-    }
-    qsort(v->groups, v->n_rows, sizeof *v->groups, report_group_name_compare);
-    for (size_t i = 0; i < v->n_rows; i++) {
-        if (n > 0 && strcmp(v->groups[n - 1].name, v->groups[i].name) == 0) {
-            v->groups[n - 1].count += v->groups[i].count;
-            v->groups[n - 1].peak_sum_kib += v->groups[i].peak_sum_kib;
-        } else {
-            v->groups[n++] = v->groups[i];
+        const char *name = report_row_group_name(by_name[i]);
+        struct report_group *g = v->n_groups ? &v->groups[v->n_groups - 1] : NULL;
+        if (g == NULL || strncmp(g->name, name, sizeof g->name - 1) != 0) {
+            if (v->n_groups == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct report_group *grown = realloc(v->groups, cap * sizeof *grown);
+                if (grown == NULL) {
+                    free(by_name);
+                    return -1;
+                }
+                v->groups = grown;
+            }
+            g = &v->groups[v->n_groups++];
+            memset(g, 0, sizeof *g);
+            snprintf(g->name, sizeof g->name, "%s", name);
         }
+        g->count++;
+        g->peak_sum_kib += by_name[i]->peak.kib;
     }
-    v->n_groups = n;
-    qsort(v->groups, n, sizeof *v->groups, report_group_compare);
+    free(by_name);
+    qsort(v->groups, v->n_groups, sizeof *v->groups, report_group_compare);
     return 0;
 }
 
@@ -100,6 +118,11 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
     memset(v, 0, sizeof *v);
     v->jt = jt;
     v->filter = filter;
+    /* First, while nothing else is held: the bound's sweep is the largest transient allocation. */
+    v->total_sampled = jobtable_total_sampled_peak(jt);
+    v->total_upper_proven = jobtable_total_upper_bound(jt, &upper_kib, &unbounded);
+    v->total_upper_kib = upper_kib;
+    v->total_upper_unbounded = unbounded;
     if (jt->n_procs > 0) {
         v->rows = calloc(jt->n_procs, sizeof *v->rows);
         if (v->rows == NULL)
@@ -122,10 +145,6 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
         errno = ENOMEM;
         return -1;
     }
-    v->total_sampled = jobtable_total_sampled_peak(jt);
-    v->total_upper_proven = jobtable_total_upper_bound(jt, &upper_kib, &unbounded);
-    v->total_upper_kib = upper_kib;
-    v->total_upper_unbounded = unbounded;
     return 0;
 }
 

@@ -99,6 +99,8 @@ int itest_run(struct itest_ctx *ctx, struct itest_run *r);
  * finished (whatever its status). */
 int itest_run_workload(struct itest_ctx *ctx, struct itest_run *r, const struct itest_opts *o, const char *prog,
                        ...) __attribute__((sentinel));
+/* The job's stdout and stderr stayed empty (workloads print nothing; memwatch ran with -q). */
+void itest_expect_silent(struct itest_ctx *ctx, const struct itest_run *r);
 /* Waits until pid (a child of the harness) is reaped; its wait status into *status. */
 int itest_wait_pid(struct itest_ctx *ctx, pid_t pid, int timeout_ms, int *status);
 /* Waits until a file exists in the temporary directory. */
@@ -137,6 +139,8 @@ void itest_facts_free(struct itest_facts *f);
 /* The nth fact (0-based) with that role, or NULL. */
 const struct itest_fact *itest_facts_find(const struct itest_facts *f, const char *role, size_t nth);
 size_t itest_facts_count(const struct itest_facts *f, const char *role);
+/* Every "fds" fact (recorded by alloc_hold) says no descriptor leaked into it. */
+void itest_expect_no_leaked_fds(struct itest_ctx *ctx, const struct itest_facts *f);
 
 /* --- itest_json.c: reading and checking reports --- */
 /* Loads r->json_path and checks every invariant of the schema and of the expectation; NULL on failure. */
@@ -196,6 +200,8 @@ int scenario_bad_input(struct itest_ctx *ctx, const char *arg);
 int scenario_cannot_run(struct itest_ctx *ctx, const char *arg);
 int scenario_exec_relabel(struct itest_ctx *ctx, const char *arg);
 int scenario_csv_timeline(struct itest_ctx *ctx, const char *arg);
+int scenario_filter(struct itest_ctx *ctx, const char *arg);
+int scenario_streams(struct itest_ctx *ctx, const char *arg);
 
 int scenario_fork(struct itest_ctx *ctx, const char *arg);
 int scenario_vfork_exec(struct itest_ctx *ctx, const char *arg);
@@ -212,5 +218,6 @@ int scenario_collector_killed(struct itest_ctx *ctx, const char *arg);
 int scenario_storm(struct itest_ctx *ctx, const char *arg);
 int scenario_spike(struct itest_ctx *ctx, const char *arg);
 int scenario_four_children(struct itest_ctx *ctx, const char *arg);
+int scenario_long_argv(struct itest_ctx *ctx, const char *arg);
 
 #endif

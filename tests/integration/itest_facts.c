@@ -77,3 +77,12 @@ size_t itest_facts_count(const struct itest_facts *f, const char *role)
         n += strcmp(f->v[i].role, role) == 0;
     return n;
 }
+
+void itest_expect_no_leaked_fds(struct itest_ctx *ctx, const struct itest_facts *f)
+{
+    const struct itest_fact *fa;
+    for (size_t i = 0; (fa = itest_facts_find(f, "fds", i)) != NULL; i++)
+        ITEST_CHECK(ctx, fa->value == 0,
+                    "pid %d started with %ld descriptors >= 3 lacking FD_CLOEXEC (leaked by memwatch or the agent)",
+                    (int)fa->pid, fa->value);
+}

@@ -105,8 +105,8 @@ static void itest_check_time_field(struct itest_ctx *ctx, const cJSON *obj, cons
 static void itest_check_image(struct itest_ctx *ctx, const cJSON *img, bool last, const char *what)
 {
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(img, "argv");
-    ITEST_CHECK(ctx, cJSON_IsArray(argv) && cJSON_GetArraySize(argv) > 0, "%s: image argv is not a non-empty array",
-                what);
+    ITEST_CHECK(ctx, cJSON_IsArray(argv) && cJSON_GetArraySize(argv) > 0,
+                "%s: image argv is not a non-empty array", what);
     ITEST_CHECK(ctx, itest_kind_valid(itest_json_str(img, "peak_kind")), "%s: image peak_kind invalid", what);
     ITEST_CHECK(ctx, !isnan(itest_json_num(img, "peak_kib")), "%s: image peak_kib is not a number", what);
     itest_check_time_field(ctx, img, "start", false, what);
@@ -155,8 +155,8 @@ static bool itest_check_process(struct itest_ctx *ctx, const cJSON *p, int index
                 what);
     /* An upper bound below a figure the process really reached is no bound. */
     if (!isnan(bound) && peak >= 0)
-        ITEST_CHECK(ctx, bound + ITEST_KERNEL_SLACK_KIB >= peak, "%s: bound_kib %.0f < max_rss_kib %.0f (%s)", what,
-                    bound, peak, kind ? kind : "?");
+        ITEST_CHECK(ctx, bound + ITEST_KERNEL_SLACK_KIB >= peak, "%s: bound_kib %.0f < max_rss_kib %.0f (%s)",
+                    what, bound, peak, kind ? kind : "?");
     itest_check_end(ctx, p, what);
     const cJSON *root = cJSON_GetObjectItemCaseSensitive(p, "root");
     ITEST_CHECK(ctx, cJSON_IsBool(root), "%s: root is not a boolean", what);
@@ -250,8 +250,8 @@ static void itest_check_processes(struct itest_ctx *ctx, const cJSON *rep, const
         const cJSON *p = cJSON_GetArrayItem(procs, i);
         if (itest_check_process(ctx, p, i)) {
             roots++;
-            ITEST_CHECK(ctx, itest_json_num(p, "ppid") == r->pid, "root process's ppid %.0f is not memwatch's pid %d",
-                        itest_json_num(p, "ppid"), (int)r->pid);
+            ITEST_CHECK(ctx, itest_json_num(p, "ppid") == r->pid,
+                        "root process's ppid %.0f is not memwatch's pid %d", itest_json_num(p, "ppid"), (int)r->pid);
         }
         const char *kind = itest_json_str(p, "peak_kind");
         exact += kind != NULL && strcmp(kind, "exact") == 0;
@@ -264,8 +264,8 @@ static void itest_check_processes(struct itest_ctx *ctx, const cJSON *rep, const
     ITEST_CHECK(ctx, roots == 1, "%d processes marked root, expected 1", roots);
     ITEST_CHECK(ctx, itest_json_num(rep, "process_count") == n, "process_count %.0f but %d processes listed",
                 itest_json_num(rep, "process_count"), n);
-    ITEST_CHECK(ctx, itest_json_num(rep, "exact_peak_count") == exact, "exact_peak_count %.0f but %d exact listed",
-                itest_json_num(rep, "exact_peak_count"), exact);
+    ITEST_CHECK(ctx, itest_json_num(rep, "exact_peak_count") == exact,
+                "exact_peak_count %.0f but %d exact listed", itest_json_num(rep, "exact_peak_count"), exact);
 }
 
 cJSON *itest_report(struct itest_ctx *ctx, const struct itest_run *r, const struct itest_expect *e)
@@ -326,9 +326,12 @@ void itest_expect_exact_image(struct itest_ctx *ctx, const cJSON *image, const s
     double peak = itest_json_num(image, "peak_kib");
     double lo = (double)fact->hwm_kib - ITEST_EXACT_SLACK_BELOW_KIB;
     double slack = (double)fact->hwm_kib / ITEST_EXACT_SLACK_ABOVE_DIVISOR;
-    double hi = (double)fact->hwm_kib + (slack > ITEST_EXACT_SLACK_ABOVE_MIN_KIB ? slack : ITEST_EXACT_SLACK_ABOVE_MIN_KIB);
-    ITEST_CHECK(ctx, peak >= lo && peak <= hi, "%s: image peak_kib %.0f, the workload measured VmHWM %llu (accepted %.0f..%.0f)",
-                what, peak, (unsigned long long)fact->hwm_kib, lo, hi);
+    if (slack < ITEST_EXACT_SLACK_ABOVE_MIN_KIB)
+        slack = ITEST_EXACT_SLACK_ABOVE_MIN_KIB;
+    double hi = (double)fact->hwm_kib + slack;
+    ITEST_CHECK(ctx, peak >= lo && peak <= hi,
+                "%s: image peak_kib %.0f, the workload measured VmHWM %llu (accepted %.0f..%.0f)", what, peak,
+                (unsigned long long)fact->hwm_kib, lo, hi);
 }
 
 const cJSON *itest_expect_exact_fact(struct itest_ctx *ctx, const cJSON *report, const struct itest_fact *fact,

@@ -46,6 +46,8 @@ static const struct itest_scenario itest_scenarios[] = {
     {"exec_relabel_noagent", scenario_exec_relabel, "noagent"},
     {"exec_relabel_sh", scenario_exec_relabel, "agent,sh"},
     {"csv_timeline", scenario_csv_timeline, NULL},
+    {"filter", scenario_filter, NULL},
+    {"streams", scenario_streams, NULL},
     {"fork", scenario_fork, "exit"},
     {"fork_underscore_exit", scenario_fork, "_exit"},
     {"vfork_exec", scenario_vfork_exec, NULL},
@@ -73,6 +75,7 @@ static const struct itest_scenario itest_scenarios[] = {
     {"storm", scenario_storm, NULL},
     {"spike", scenario_spike, NULL},
     {"four_children", scenario_four_children, NULL},
+    {"long_argv", scenario_long_argv, NULL},
 };
 
 #define ITEST_N_SCENARIOS (sizeof itest_scenarios / sizeof itest_scenarios[0])

@@ -101,6 +101,8 @@ static void itest_child_exec(struct itest_ctx *ctx, struct itest_run *r)
     dup2(in, STDIN_FILENO);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
+    /* Whatever ctest or a shell left open must not reach memwatch: the job's descriptors are checked. */
+    close_range(3, ~0u, 0);
     unsetenv("LD_PRELOAD");
     unsetenv("MEMWATCH_SOCKET");
     unsetenv("MEMWATCH_AGENT_PATH");
@@ -384,4 +386,14 @@ int itest_run_workload(struct itest_ctx *ctx, struct itest_run *r, const struct 
         itest_run_add(r, "%s", a);
     va_end(ap);
     return itest_run(ctx, r);
+}
+
+void itest_expect_silent(struct itest_ctx *ctx, const struct itest_run *r)
+{
+    char *out = itest_read_file(r->out_path, 4096, NULL);
+    char *err = itest_read_file(r->err_path, 4096, NULL);
+    ITEST_CHECK(ctx, out != NULL && out[0] == '\0', "something wrote on the job's stdout: '%.200s'", out ? out : "?");
+    ITEST_CHECK(ctx, err != NULL && err[0] == '\0', "something wrote on stderr under -q: '%.200s'", err ? err : "?");
+    free(out);
+    free(err);
 }

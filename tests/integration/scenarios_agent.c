@@ -65,7 +65,9 @@ struct agent_job {
 static int agent_job_finish(struct itest_ctx *ctx, struct agent_job *j, int exit_code)
 {
     agent_expect_exit(ctx, &j->run, exit_code);
+    itest_expect_silent(ctx, &j->run);
     itest_facts_load(ctx, &j->facts);
+    itest_expect_no_leaked_fds(ctx, &j->facts);
     j->rep = itest_report(ctx, &j->run, &(struct itest_expect){.exit_code = exit_code});
     return j->rep != NULL ? 0 : -1;
 }
@@ -397,6 +399,41 @@ int scenario_exec_missing(struct itest_ctx *ctx, const char *arg)
     return 0;
 }
 
+/* The socket path memwatch gave the job (from /proc/PID/environ), into buf; false when unknown. */
+static bool agent_job_socket(pid_t pid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    size_t n = 0;
+    char *env = itest_read_file(path, 1024 * 1024, &n);
+    bool found = false;
+    for (size_t i = 0; env != NULL && i < n && !found; i += strlen(env + i) + 1) {
+        if (strncmp(env + i, "MEMWATCH_SOCKET=", 16) == 0) {
+            int w = snprintf(buf, len, "%s", env + i + 16);
+            found = w > 0 && (size_t)w < len;
+        }
+    }
+    free(env);
+    return found;
+}
+
+/* A SIGKILLed memwatch cannot remove its private socket directory: the harness does, when it has the
+ * shape memwatch makes (DIR/memwatch-XXXXXX/SOCKET). */
+static void agent_remove_socket_dir(char *socket_path)
+{
+    char *slash = strrchr(socket_path, '/');
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    const char *dir_name = strrchr(socket_path, '/');
+    if (dir_name != NULL && strncmp(dir_name + 1, "memwatch-", 9) == 0) {
+        *slash = '/';
+        unlink(socket_path);
+        *slash = '\0';
+        rmdir(socket_path);
+    }
+}
+
 int scenario_collector_killed(struct itest_ctx *ctx, const char *arg)
 {
     (void)arg;
@@ -412,6 +449,8 @@ int scenario_collector_killed(struct itest_ctx *ctx, const char *arg)
     struct itest_facts f;
     itest_facts_load(ctx, &f);
     const struct itest_fact *root = agent_fact(ctx, &f, "root");
+    char socket_path[ITEST_PATH_MAX];
+    bool have_socket = root != NULL && agent_job_socket(root->pid, socket_path, sizeof socket_path);
     kill(r.pid, SIGKILL);
     int status = 0;
     ITEST_CHECK(ctx, itest_wait_pid(ctx, r.pid, AGENT_READY_TIMEOUT_MS, &status) == 0 && WIFSIGNALED(status),
@@ -436,6 +475,8 @@ int scenario_collector_killed(struct itest_ctx *ctx, const char *arg)
                     marker ? marker : "(missing)");
         free(marker);
     }
+    if (have_socket)
+        agent_remove_socket_dir(socket_path);
     itest_facts_free(&f);
     return 0;
 }
@@ -519,10 +560,36 @@ int scenario_four_children(struct itest_ctx *ctx, const char *arg)
                         "total_peak.sampled_kib %.0f: the 1.5 s when all four held 100 MiB was not sampled", sampled);
             ITEST_CHECK(ctx, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tp, "upper_bound_proven")),
                         "total_peak.upper_bound_proven is not true with every peak exact");
-            ITEST_CHECK(ctx, upper + AGENT_SLACK_KIB >= children, "total_peak.upper_bound_kib %.0f below the children's sum %.0f", upper,
-                        children);
+            ITEST_CHECK(ctx, upper + AGENT_SLACK_KIB >= children,
+                        "total_peak.upper_bound_kib %.0f below the children's sum %.0f", upper, children);
             agent_expect_process_count(ctx, j.rep, 5);
         }
+    }
+    agent_job_free(&j);
+    return 0;
+}
+
+#define AGENT_LONG_ARG_LEN 5000 /* well past the wire's MW_ARGV_MAX (2048 bytes) */
+
+int scenario_long_argv(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    static char long_arg[AGENT_LONG_ARG_LEN + 1];
+    memset(long_arg, 'x', AGENT_LONG_ARG_LEN);
+    struct agent_job j = {0};
+    struct itest_opts o = {.agent = true, .interval_ms = AGENT_INTERVAL_MS};
+    if (itest_run_workload(ctx, &j.run, &o, "alloc_hold", "4", "300", "long", long_arg, NULL) != 0)
+        return 0;
+    if (agent_job_finish(ctx, &j, 0) == 0) {
+        const struct itest_fact *fa = agent_fact(ctx, &j.facts, "long");
+        const cJSON *p = fa ? itest_expect_exact_fact(ctx, j.rep, fa, "alloc_hold") : NULL;
+        const cJSON *img = itest_json_image(p, "alloc_hold", "long");
+        ITEST_CHECK(ctx, p == NULL || img != NULL, "long argv: the first arguments did not survive truncation");
+        ITEST_CHECK(ctx, img == NULL || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(img, "argv_truncated")),
+                    "long argv: argv_truncated is not true for a %d-byte argument", AGENT_LONG_ARG_LEN);
+        const char *cmd = itest_json_str(p, "command");
+        ITEST_CHECK(ctx, p == NULL || (cmd != NULL && strstr(cmd, "/alloc_hold 4 300 long") != NULL),
+                    "long argv: command '%.120s' lost its head", cmd ? cmd : "(none)");
     }
     agent_job_free(&j);
     return 0;

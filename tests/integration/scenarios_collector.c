@@ -79,8 +79,10 @@ int scenario_alloc_hold(struct itest_ctx *ctx, const char *arg)
     if (itest_run_workload(ctx, &r, &o, "alloc_hold", "100", "1500", NULL) != 0)
         return 0;
     scen_expect_exit(ctx, &r, 0);
+    itest_expect_silent(ctx, &r);
     struct itest_facts f;
     itest_facts_load(ctx, &f);
+    itest_expect_no_leaked_fds(ctx, &f);
     const struct itest_fact *fa = itest_facts_find(&f, "alloc_hold", 0);
     cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
     if (ITEST_CHECK(ctx, fa != NULL, "no alloc_hold fact") && rep != NULL) {
@@ -120,6 +122,7 @@ int scenario_tree3(struct itest_ctx *ctx, const char *arg)
     if (itest_run_workload(ctx, &r, &o, "tree", "2", "2048", "1500", NULL) != 0)
         return 0;
     scen_expect_exit(ctx, &r, 0);
+    itest_expect_silent(ctx, &r);
     struct itest_facts f;
     itest_facts_load(ctx, &f);
     cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
@@ -182,6 +185,7 @@ int scenario_orphan(struct itest_ctx *ctx, const char *arg)
     if (itest_run_workload(ctx, &r, &o, "orphan", SCEN_ORPHAN_HOLD, "300", NULL) != 0)
         return 0;
     scen_expect_exit(ctx, &r, 0);
+    itest_expect_silent(ctx, &r);
     struct itest_facts f;
     itest_facts_load(ctx, &f);
     const struct itest_fact *gc = itest_facts_find(&f, "grandchild", 0);
@@ -226,6 +230,7 @@ int scenario_exit_code(struct itest_ctx *ctx, const char *arg)
     if (itest_run_workload(ctx, &r, &o, "exit_with", kill9 ? "kill9" : code == 3 ? "3" : "0", "300", NULL) != 0)
         return 0;
     scen_expect_exit(ctx, &r, code);
+    itest_expect_silent(ctx, &r);
     struct itest_facts f;
     itest_facts_load(ctx, &f);
     const struct itest_fact *fa = itest_facts_find(&f, "exit_with", 0);
@@ -481,6 +486,7 @@ int scenario_exec_relabel(struct itest_ctx *ctx, const char *arg)
         return 0;
     }
     scen_expect_exit(ctx, &r, 0);
+    itest_expect_silent(ctx, &r);
     struct itest_facts f;
     itest_facts_load(ctx, &f);
     const struct itest_fact *first = itest_facts_find(&f, "first", 0);
@@ -652,6 +658,11 @@ int scenario_csv_timeline(struct itest_ctx *ctx, const char *arg)
     if (itest_run(ctx, &r) != 0)
         return 0;
     scen_expect_exit(ctx, &r, 0);
+    itest_expect_silent(ctx, &r);
+    struct itest_facts f;
+    if (itest_facts_load(ctx, &f) == 0)
+        itest_expect_no_leaked_fds(ctx, &f);
+    itest_facts_free(&f);
     cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
     if (rep != NULL) {
         const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rep, "processes"), 0);
@@ -662,5 +673,83 @@ int scenario_csv_timeline(struct itest_ctx *ctx, const char *arg)
         scen_check_timeline_csv(ctx, tl, rep);
     }
     cJSON_Delete(rep);
+    return 0;
+}
+
+int scenario_filter(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    const char *extra[] = {"--include", "tree", "--exclude", "tree [12] ", NULL};
+    struct itest_opts o = {.agent = true, .interval_ms = 100, .extra = extra};
+    struct itest_run r;
+    if (itest_run_workload(ctx, &r, &o, "tree", "2", "1024", "300", NULL) != 0)
+        return 0;
+    scen_expect_exit(ctx, &r, 0);
+    cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
+    if (rep != NULL) {
+        const cJSON *filter = cJSON_GetObjectItemCaseSensitive(rep, "filter");
+        const char *inc = itest_json_str(filter, "include"), *exc = itest_json_str(filter, "exclude");
+        ITEST_CHECK(ctx, inc != NULL && strcmp(inc, "tree") == 0 && exc != NULL && strcmp(exc, "tree [12] ") == 0,
+                    "filter.include/exclude are '%s'/'%s'", inc ? inc : "(null)", exc ? exc : "(null)");
+        ITEST_CHECK(ctx, itest_json_num(filter, "hidden_processes") == 3, "filter.hidden_processes %.0f, expected 3",
+                    itest_json_num(filter, "hidden_processes"));
+        ITEST_CHECK(ctx, itest_json_num(filter, "hidden_peak_kib") > 0, "filter.hidden_peak_kib is not > 0");
+        int listed = itest_json_array_size(rep, "processes");
+        ITEST_CHECK(ctx, listed == 4, "%d processes listed, expected the 4 leaves", listed);
+        /* Job-wide figures are never filtered. */
+        ITEST_CHECK(ctx, itest_json_num(rep, "process_count") == 7, "process_count %.0f, expected 7 (whole job)",
+                    itest_json_num(rep, "process_count"));
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(rep, "processes"))
+        {
+            const char *cmd = itest_json_str(p, "command");
+            ITEST_CHECK(ctx, cmd != NULL && strstr(cmd, "/tree 0 ") != NULL, "listed process '%s' is not a leaf",
+                        cmd ? cmd : "(none)");
+        }
+    }
+    cJSON_Delete(rep);
+    return 0;
+}
+
+int scenario_streams(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    /* Human summary: on stderr, never on the job's stdout. */
+    struct itest_run r;
+    itest_run_init(&r);
+    itest_run_add(&r, "run");
+    itest_run_add(&r, "--json=%s/report.json", ctx->dir);
+    itest_run_add(&r, "--");
+    itest_run_add(&r, "%s/alloc_hold", ctx->wldir);
+    itest_run_add(&r, "4");
+    itest_run_add(&r, "300");
+    if (itest_run(ctx, &r) == 0) {
+        scen_expect_exit(ctx, &r, 0);
+        char *out = itest_read_file(r.out_path, SCEN_TEXT_MAX, NULL);
+        char *err = itest_read_file(r.err_path, SCEN_TEXT_MAX, NULL);
+        ITEST_CHECK(ctx, out != NULL && out[0] == '\0', "stdout not empty with --json=FILE: '%.200s'", out ? out : "?");
+        ITEST_CHECK(ctx, err != NULL && strstr(err, "alloc_hold") != NULL,
+                    "the human summary on stderr does not name alloc_hold: '%.300s'", err ? err : "?");
+        free(out);
+        free(err);
+    }
+    /* --json without a file: the report on stdout, nothing on stderr with -q. */
+    itest_run_init(&r);
+    itest_run_add(&r, "run");
+    itest_run_add(&r, "-q");
+    itest_run_add(&r, "--json");
+    itest_run_add(&r, "--");
+    itest_run_add(&r, "%s/alloc_hold", ctx->wldir);
+    itest_run_add(&r, "4");
+    itest_run_add(&r, "300");
+    if (itest_run(ctx, &r) == 0) {
+        scen_expect_exit(ctx, &r, 0);
+        snprintf(r.json_path, sizeof r.json_path, "%s", r.out_path);
+        cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
+        cJSON_Delete(rep);
+        char *err = itest_read_file(r.err_path, SCEN_TEXT_MAX, NULL);
+        ITEST_CHECK(ctx, err != NULL && err[0] == '\0', "stderr not empty with -q: '%.200s'", err ? err : "?");
+        free(err);
+    }
     return 0;
 }

@@ -4,7 +4,9 @@
  * before returning. Extra arguments are ignored (the CSV scenario passes awkward ones).
  * memwatch must report: this process, command = its argv joined by spaces, and an image whose peak is
  * the recorded hwm_kib: exact (to the page) with the agent; sampled within a few % without it, when
- * HOLD_MS spans several sampling intervals. Exit status 0. */
+ * HOLD_MS spans several sampling intervals. Exit status 0.
+ * It also records fact "fds" (see wl_fact_leaked_fds): memwatch and the agent must leak no descriptor
+ * into the job, so its value must be 0. */
 #include <stdlib.h>
 
 #include "wl_common.h"
@@ -13,6 +15,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3)
         return WL_EXIT_BROKEN;
+    wl_fact_leaked_fds();
     long mib = wl_arg_long(argv[1], "MIB");
     long hold_ms = wl_arg_long(argv[2], "HOLD_MS");
     wl_touch_mib((size_t)mib);

@@ -106,6 +106,19 @@ void wl_fact(const char *role, long value)
     errno = saved;
 }
 
+#define WL_FD_SCAN_MAX 1024
+
+void wl_fact_leaked_fds(void)
+{
+    long leaked = 0;
+    for (int fd = 3; fd < WL_FD_SCAN_MAX; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC))
+            leaked++;
+    }
+    wl_fact("fds", leaked);
+}
+
 void wl_marker(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

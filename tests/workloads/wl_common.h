@@ -28,6 +28,9 @@ uint64_t wl_rss_kib(void);
 /* Appends a fact line for this process: role, its VmHWM now and a free value. Async-signal-safe enough
  * for a fork child (open/write/close, stack buffers only). */
 void wl_fact(const char *role, long value);
+/* Records fact "fds" whose value is how many descriptors >= 3 this image holds without FD_CLOEXEC: at
+ * the start of main, each is one leaked into it by an ancestor (memwatch, the agent). */
+void wl_fact_leaked_fds(void);
 /* Creates (or overwrites) a small marker file holding `text`. */
 void wl_marker(const char *path, const char *text);
 /* Waits until the file exists; returns 0, or -1 after timeout_ms. */

@@ -267,6 +267,12 @@ static bool image_same_label(const struct jt_image *img, const struct jt_image_d
 
 /* ---- processes ---- */
 
+static bool is_parent_label(const struct jobtable *jt, pid_t ppid, const char *label)
+{
+    const struct jt_process *parent = ppid > 0 ? jobtable_find_live(jt, ppid) : NULL;
+    return parent && strcmp(jobtable_current_image(parent)->label, label) == 0;
+}
+
 static struct jt_process *process_new(struct jobtable *jt, const struct jt_image_desc *d)
 {
     if (jt->n_procs == jt->cap_procs) {
@@ -288,10 +294,12 @@ static struct jt_process *process_new(struct jobtable *jt, const struct jt_image
     p->last_seen_ns = d->t_ns;
     p->sources = d->source;
     p->forked = d->forked;
-    if (!image_insert(p, d)) {
+    struct jt_image *first = image_insert(p, d);
+    if (!first) {
         free(p);
         return NULL;
     }
+    first->parent_copy = d->forked || is_parent_label(jt, d->ppid, first->label);
     jt->procs[jt->n_procs++] = p;
     if (live_insert(jt, p) != 0) {
         jt->n_procs--;
@@ -402,13 +410,19 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
             first->sources |= d->source;
             if (d->t_ns < first->start_ns)
                 first->start_ns = d->t_ns;
+            if (p->n_images == 1 || image_same_label(first, d))
+                first->parent_copy = true;
             return p;
         }
-        return image_insert(p, d) ? p : NULL;
+        struct jt_image *copy = image_insert(p, d);
+        if (copy)
+            copy->parent_copy = true;
+        return copy ? p : NULL;
     }
     if (is_vfork_copy(jt, p) && image_set_argv(cur, d) == 0) {
         cur->sources = d->source;
         cur->placeholder = false;
+        cur->parent_copy = false;
         cur->sampled = (struct jt_peak){0};
         cur->start_ns = d->t_ns < cur->start_ns ? d->t_ns : cur->start_ns;
         return p;
@@ -597,11 +611,16 @@ void jobtable_finish(struct jobtable *jt, int64_t end_ns)
 
 /* ---- peaks ---- */
 
+#define JT_PEAK_TIME_TOLERANCE_PCT 95
+
 struct jt_peak jobtable_image_best_peak(const struct jt_image *img)
 {
-    if (img->exact.kind == JT_PEAK_EXACT)
-        return img->exact;
-    return img->sampled;
+    if (img->exact.kind != JT_PEAK_EXACT)
+        return img->sampled;
+    struct jt_peak pk = img->exact;
+    if (img->sampled.kind == JT_PEAK_SAMPLED && img->sampled.kib * 100 >= pk.kib * JT_PEAK_TIME_TOLERANCE_PCT)
+        pk.at_ns = img->sampled.at_ns;
+    return pk;
 }
 
 struct jt_peak jobtable_process_peak(const struct jt_process *p)
@@ -609,6 +628,8 @@ struct jt_peak jobtable_process_peak(const struct jt_process *p)
     struct jt_peak best = {0};
     bool all_exact = p->n_images > 0;
     for (uint32_t i = 0; i < p->n_images; i++) {
+        if (p->images[i].parent_copy && i + 1 < p->n_images)
+            continue;
         struct jt_peak pk = jobtable_image_best_peak(&p->images[i]);
         if (pk.kind != JT_PEAK_EXACT)
             all_exact = false;
@@ -624,6 +645,17 @@ struct jt_peak jobtable_process_peak(const struct jt_process *p)
     if (p->bound_kib)
         return (struct jt_peak){p->bound_kib, 0, JT_PEAK_BOUND};
     return best;
+}
+
+void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us)
+{
+    *user_us = *sys_us = 0;
+    for (uint32_t i = 0; i < p->n_images; i++) {
+        if (p->images[i].cpu_user_us > *user_us)
+            *user_us = p->images[i].cpu_user_us;
+        if (p->images[i].cpu_sys_us > *sys_us)
+            *sys_us = p->images[i].cpu_sys_us;
+    }
 }
 
 struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt)

@@ -66,6 +66,7 @@ struct jt_image {
     unsigned sources; /* enum jt_source bits */
     bool exec_pending; /* the agent announced an exec; a relabel seen by the poller is believed */
     bool placeholder;  /* argv unknown (read while the process was exiting): "[comm]" stands in */
+    bool parent_copy;  /* a fork child's first image: its parent's program, and mostly its parent's pages */
 };
 
 #define JT_COMM_MAX 16 /* the kernel's TASK_COMM_LEN */
@@ -201,10 +202,13 @@ int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, u
 /* Closes the table at end_ns: processes still running stay JT_END_RUNNING, their lifetimes end here. */
 void jobtable_finish(struct jobtable *jt, int64_t end_ns);
 
-/* Peak of an image: exact when the agent reported it, else sampled. */
+/* Peak of an image: exact when the agent reported it, else sampled. VmHWM does not say when the peak was:
+ * an exact peak takes the instant of a sample within 5 % of it, else the instant it was reported. */
 struct jt_peak jobtable_image_best_peak(const struct jt_image *img);
-/* Peak of a process: EXACT when every image has an exact peak; else the highest figure seen as SAMPLED
- * (a lower bound); BOUND when only a wait's ru_maxrss is known. */
+/* Peak of a process, over the programs it ran: a fork child's copy of its parent (before its exec) is
+ * left out when an exec followed, its pages being mostly its parent's (images[] still lists it). EXACT
+ * when every counted image has an exact peak; else the highest figure seen as SAMPLED (a lower bound);
+ * BOUND when only a wait's ru_maxrss is known. */
 struct jt_peak jobtable_process_peak(const struct jt_process *p);
 /* The highest sampled total (a lower bound of the true total peak) and when. */
 struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt);
@@ -213,6 +217,8 @@ struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt);
  * (then *kib is what the others could hold and *unbounded_count says how many lack a figure). */
 bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t *unbounded_count);
 
+/* CPU time of the process (cumulative across its images), in microseconds. */
+void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us);
 /* Joins argv with spaces into a new string (never NULL on success). */
 char *jobtable_join_argv(char *const *argv, uint32_t argc);
 /* basename of argv[0] of the current image, into buf: the group key of reports. */

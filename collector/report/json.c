@@ -84,6 +84,7 @@ static cJSON *json_image(struct json_builder *b, const struct jt_image *img)
     json_add(b, o, "argv", json_argv(b, img->argv, img->argc));
     json_bool(b, o, "argv_truncated", img->argv_truncated);
     json_string(b, o, "exe", img->exe);
+    json_bool(b, o, "parent_copy", img->parent_copy);
     json_instant(b, o, "start", true, img->start_ns);
     json_instant(b, o, "end", img->end_ns != 0, img->end_ns);
     json_number(b, o, "peak_kib", (double)peak.kib);
@@ -130,6 +131,10 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
     json_number_or_null(b, o, "signal", p->end == JT_END_SIGNALED, p->signal);
     json_bool(b, o, "root", p->is_root);
     json_bool(b, o, "forked", p->forked);
+    uint64_t user_us, sys_us;
+    jobtable_process_cpu(p, &user_us, &sys_us);
+    json_number(b, o, "cpu_user_seconds", (double)user_us / 1e6);
+    json_number(b, o, "cpu_system_seconds", (double)sys_us / 1e6);
     for (uint32_t i = 0; images != NULL && i < p->n_images; i++) {
         cJSON *img = json_image(b, &p->images[i]);
         if (img != NULL && !cJSON_AddItemToArray(images, img)) {

@@ -242,6 +242,8 @@ static struct jt_process *read_image(struct reader *r, const cJSON *obj, const c
     }
     struct jt_image *img = jobtable_current_image(p);
     img->end_ns = end_ns;
+    if (read_bool(r, obj, path, "parent_copy", &img->parent_copy) != 0)
+        return NULL;
     return read_image_peak(r, obj, path, img) == 0 ? p : NULL;
 }
 

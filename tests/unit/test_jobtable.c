@@ -302,6 +302,46 @@ static void test_reattach_is_the_same_image(void **state)
     assert_int_equal(jt->n_procs, 1);
 }
 
+static void test_fork_copy_not_in_process_peak(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc parent = DESC(90, 1 * MS, "rustc\0lib.rs", JT_SOURCE_AGENT);
+    jobtable_image_started(jt, &parent);
+    struct jt_image_desc forked = DESC(91, 2 * MS, "rustc\0lib.rs", JT_SOURCE_AGENT);
+    forked.ppid = 90;
+    forked.forked = true;
+    struct jt_process *c = jobtable_image_started(jt, &forked);
+    peak(jt, c, 2 * MS, 3 * MS, 62000); /* the parent's pages, counted in the child's RSS after fork */
+    struct jt_image_desc exec = DESC(91, 3 * MS, "cc\0-m64", JT_SOURCE_AGENT);
+    exec.ppid = 90;
+    jobtable_image_started(jt, &exec);
+    peak(jt, c, 3 * MS, 4 * MS, 2800);
+    assert_true(c->images[0].parent_copy);
+    struct jt_peak pk = jobtable_process_peak(c);
+    assert_int_equal(pk.kind, JT_PEAK_EXACT);
+    assert_int_equal(pk.kib, 2800);
+    /* A fork child that never execs is its own program: its peak counts. */
+    struct jt_image_desc worker = DESC(92, 5 * MS, "rustc\0lib.rs", JT_SOURCE_AGENT);
+    worker.ppid = 90;
+    worker.forked = true;
+    struct jt_process *w = jobtable_image_started(jt, &worker);
+    peak(jt, w, 5 * MS, 6 * MS, 64000);
+    assert_int_equal(jobtable_process_peak(w).kib, 64000);
+}
+
+static void test_exact_peak_time_from_nearby_sample(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(93, 1 * MS, "rank", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &a);
+    struct jt_image_desc seen = DESC(93, 20 * MS, "rank", JT_SOURCE_POLLER);
+    jobtable_observed(jt, &seen, 98000);
+    peak(jt, p, 1 * MS, 90 * MS, 100000);
+    assert_int_equal(jobtable_process_peak(p).at_ns, 20 * MS);
+    peak(jt, p, 1 * MS, 95 * MS, 200000); /* no sample came near: the report's instant */
+    assert_int_equal(jobtable_process_peak(p).at_ns, 95 * MS);
+}
+
 static void test_series_keeps_peak_when_full(void **state)
 {
     (void)state;
@@ -364,6 +404,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_start_read_after_reap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vfork_copy_is_not_an_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reattach_is_the_same_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fork_copy_not_in_process_peak, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exact_peak_time_from_nearby_sample, setup, teardown),
         cmocka_unit_test(test_series_keeps_peak_when_full),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
         cmocka_unit_test(test_join_argv),

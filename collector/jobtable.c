@@ -144,15 +144,9 @@ struct jt_image *jobtable_current_image(const struct jt_process *p)
 
 /* ---- images ---- */
 
-char *jobtable_join_argv(char *const *argv, uint32_t argc)
+/* Writes argv joined by spaces and a NUL at w; returns the end of what it wrote. */
+static char *join_into(char *w, char *const *argv, uint32_t argc)
 {
-    size_t len = 1;
-    for (uint32_t i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    char *w = s;
     for (uint32_t i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]);
         if (i)
@@ -160,7 +154,18 @@ char *jobtable_join_argv(char *const *argv, uint32_t argc)
         memcpy(w, argv[i], n);
         w += n;
     }
-    *w = '\0';
+    *w++ = '\0';
+    return w;
+}
+
+char *jobtable_join_argv(char *const *argv, uint32_t argc)
+{
+    size_t len = 1;
+    for (uint32_t i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (s)
+        join_into(s, argv, argc);
     return s;
 }
 
@@ -193,14 +198,7 @@ static int image_set_argv(struct jt_image *img, const struct jt_image_desc *d)
     }
     argv[n] = NULL;
     char *label = w;
-    for (uint32_t i = 0; i < n; i++) {
-        size_t len = strlen(argv[i]);
-        if (i)
-            *w++ = ' ';
-        memcpy(w, argv[i], len);
-        w += len;
-    }
-    *w++ = '\0';
+    w = join_into(w, argv, n);
     char *exe = NULL;
     if (exe_len) {
         exe = w;

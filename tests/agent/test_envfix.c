@@ -204,14 +204,16 @@ static int remember(void *ctx, char *const envp[])
     return env_count_named(envp, "LD_PRELOAD") == 1 ? 42 : -2;
 }
 
+#define HUGE_VAR_MAX 48 /* "VAR_" and two size_t in decimal, '=' and NUL */
+
 static char **huge_envp(size_t n)
 {
     char **envp = calloc(n + 1, sizeof(char *));
     assert_non_null(envp);
     for (size_t i = 0; i < n; i++) {
-        envp[i] = malloc(24);
+        envp[i] = malloc(HUGE_VAR_MAX);
         assert_non_null(envp[i]);
-        snprintf(envp[i], 24, "VAR_%zu=%zu", i, i);
+        snprintf(envp[i], HUGE_VAR_MAX, "VAR_%zu=%zu", i, i);
     }
     return envp;
 }

@@ -164,23 +164,40 @@ static int read_task_children(pid_t pid, pid_t tid, inspector_child_fn fn, void 
     return 0;
 }
 
+/* Calls fn for each numeric entry (a pid or tid) of a /proc folder. */
+static int for_each_id(const char *folder, void (*fn)(pid_t id, void *ctx), void *ctx)
+{
+    DIR *dir = opendir(folder);
+    if (!dir)
+        return -1;
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL)
+        if (isdigit((unsigned char)de->d_name[0]))
+            fn((pid_t)atoi(de->d_name), ctx);
+    closedir(dir);
+    return 0;
+}
+
+struct child_walk {
+    pid_t pid;  /* whose threads are walked, or whose children are looked for */
+    inspector_child_fn fn;
+    void *ctx;
+};
+
+static void walk_task(pid_t tid, void *ctx)
+{
+    struct child_walk *w = ctx;
+    read_task_children(w->pid, tid, w->fn, w->ctx);
+}
+
 int inspector_for_each_child(const struct inspector_proc *proc, inspector_child_fn fn, void *ctx)
 {
     if (proc->threads <= 1)
         return read_task_children(proc->pid, proc->pid, fn, ctx);
     char path[INSPECTOR_PATH_MAX];
     snprintf(path, sizeof path, "/proc/%d/task", (int)proc->pid);
-    DIR *dir = opendir(path);
-    if (!dir)
-        return -1;
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        read_task_children(proc->pid, (pid_t)atoi(de->d_name), fn, ctx);
-    }
-    closedir(dir);
-    return 0;
+    struct child_walk w = {proc->pid, fn, ctx};
+    return for_each_id(path, walk_task, &w);
 }
 
 bool inspector_children_supported(void)
@@ -194,22 +211,18 @@ bool inspector_children_supported(void)
     return supported;
 }
 
+static void match_parent(pid_t pid, void *ctx)
+{
+    struct child_walk *w = ctx;
+    struct inspector_proc p;
+    if (inspector_read_proc(pid, &p) == 0 && p.ppid == w->pid)
+        w->fn(pid, w->ctx);
+}
+
 int inspector_scan_children(pid_t ppid, inspector_child_fn fn, void *ctx)
 {
-    DIR *dir = opendir("/proc");
-    if (!dir)
-        return -1;
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        struct inspector_proc p;
-        pid_t pid = (pid_t)atoi(de->d_name);
-        if (inspector_read_proc(pid, &p) == 0 && p.ppid == ppid)
-            fn(pid, ctx);
-    }
-    closedir(dir);
-    return 0;
+    struct child_walk w = {ppid, fn, ctx};
+    return for_each_id("/proc", match_parent, &w);
 }
 
 int inspector_host_facts(struct inspector_host *out)

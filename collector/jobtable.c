@@ -106,10 +106,103 @@ static void bound_cover_figures(struct jt_process *p)
     }
 }
 
-/* argv, its strings, the label and exe live in one block (see image_set_argv): one free. */
-static void image_free(struct jt_image *img)
+/* ---- argv blocks, pooled by content ---- */
+
+/* Laid out as: this header, char *argv[argc + 1], the strings, the label, exe. Everything after the
+ * pointers is position-independent, so two blocks are equal when those bytes are. */
+struct jt_argv_block {
+    struct jt_argv_block *next; /* in its pool bucket */
+    uint32_t hash;
+    uint32_t refs;
+    uint32_t argc;
+    size_t size; /* bytes after the pointers */
+};
+
+#define JT_POOL_MIN_CAP 256
+
+static char **block_argv(struct jt_argv_block *b) { return (char **)(b + 1); }
+static const char *block_bytes(const struct jt_argv_block *b)
 {
-    free(img->argv);
+    return (const char *)(b + 1) + ((size_t)b->argc + 1) * sizeof(char *);
+}
+static struct jt_argv_block *block_of(char **argv) { return (struct jt_argv_block *)argv - 1; }
+
+static uint32_t block_hash(const struct jt_argv_block *b)
+{
+    uint32_t h = 2166136261u ^ b->argc; /* FNV-1a */
+    const unsigned char *c = (const unsigned char *)block_bytes(b);
+    for (size_t i = 0; i < b->size; i++)
+        h = (h ^ c[i]) * 16777619u;
+    return h;
+}
+
+static int pool_grow(struct jt_argv_pool *pool)
+{
+    size_t cap = pool->cap ? pool->cap * 2 : JT_POOL_MIN_CAP;
+    struct jt_argv_block **buckets = calloc(cap, sizeof *buckets);
+    if (!buckets)
+        return -1;
+    for (size_t i = 0; i < pool->cap; i++) {
+        for (struct jt_argv_block *b = pool->buckets[i], *next; b; b = next) {
+            next = b->next;
+            b->next = buckets[b->hash & (cap - 1)];
+            buckets[b->hash & (cap - 1)] = b;
+        }
+    }
+    free(pool->buckets);
+    pool->buckets = buckets;
+    pool->cap = cap;
+    return 0;
+}
+
+/* Returns the pooled block equal to fresh (freeing fresh), or fresh itself, now pooled. */
+static struct jt_argv_block *pool_intern(struct jt_argv_pool *pool, struct jt_argv_block *fresh)
+{
+    fresh->hash = block_hash(fresh);
+    if (pool->cap) {
+        for (struct jt_argv_block *b = pool->buckets[fresh->hash & (pool->cap - 1)]; b; b = b->next) {
+            if (b->hash == fresh->hash && b->argc == fresh->argc && b->size == fresh->size &&
+                memcmp(block_bytes(b), block_bytes(fresh), b->size) == 0) {
+                free(fresh);
+                b->refs++;
+                return b;
+            }
+        }
+    }
+    if (pool->count + 1 > pool->cap && pool_grow(pool) != 0) {
+        fresh->refs = 1; /* unpooled, still correct: released by reference count alone */
+        fresh->next = NULL;
+        fresh->hash = 0;
+        return fresh;
+    }
+    size_t slot = fresh->hash & (pool->cap - 1);
+    fresh->refs = 1;
+    fresh->next = pool->buckets[slot];
+    pool->buckets[slot] = fresh;
+    pool->count++;
+    return fresh;
+}
+
+static void pool_release(struct jt_argv_pool *pool, struct jt_argv_block *b)
+{
+    if (--b->refs)
+        return;
+    if (pool->cap) {
+        for (struct jt_argv_block **at = &pool->buckets[b->hash & (pool->cap - 1)]; *at; at = &(*at)->next) {
+            if (*at == b) {
+                *at = b->next;
+                pool->count--;
+                break;
+            }
+        }
+    }
+    free(b);
+}
+
+static void image_free(struct jobtable *jt, struct jt_image *img)
+{
+    if (img->argv)
+        pool_release(&jt->argv_pool, block_of(img->argv));
     img->argv = NULL;
     img->exe = NULL;
     img->label = NULL;
@@ -120,12 +213,13 @@ void jobtable_free(struct jobtable *jt)
     for (size_t i = 0; i < jt->n_procs; i++) {
         struct jt_process *p = jt->procs[i];
         for (uint32_t k = 0; k < p->n_images; k++)
-            image_free(&p->images[k]);
+            image_free(jt, &p->images[k]);
         free(p->images);
         free(p->series.max_kib);
         free(p);
     }
     free(jt->procs);
+    free(jt->argv_pool.buckets);
     free(jt->live_index);
     free(jt->samples);
     for (uint32_t i = 0; i < jt->job.argc; i++)
@@ -170,9 +264,8 @@ char *jobtable_join_argv(char *const *argv, uint32_t argc)
 }
 
 /* Builds an image's argv from a blob of back-to-back NUL-terminated strings (stopping at the blob's end
- * even without a final NUL). argv, the strings, the label and exe share one allocation: a job of 10,000
- * processes is 10,000 small blocks, not 50,000. */
-static int image_set_argv(struct jt_image *img, const struct jt_image_desc *d)
+ * even without a final NUL). argv, the strings, the label and exe share one block, pooled by content. */
+static int image_set_argv(struct jobtable *jt, struct jt_image *img, const struct jt_image_desc *d)
 {
     uint32_t n = 0;
     size_t strings = 0;
@@ -184,37 +277,71 @@ static int image_set_argv(struct jt_image *img, const struct jt_image_desc *d)
     size_t exe_len = (d->exe && d->exe[0]) ? strlen(d->exe) + 1 : 0;
     size_t label_len = strings ? strings : 1; /* the args joined by spaces, and a NUL */
     size_t pointers = ((size_t)n + 1) * sizeof(char *);
-    char **argv = malloc(pointers + strings + label_len + exe_len);
-    if (!argv)
+    /* Bytes: strings, label, a byte saying whether exe is known (so "" and unknown differ), exe. */
+    size_t size = strings + label_len + 1 + exe_len;
+    struct jt_argv_block *blk = malloc(sizeof *blk + pointers + size);
+    if (!blk)
         return -1;
-    char *w = (char *)argv + pointers;
+    blk->argc = n;
+    blk->size = size;
+    char *bytes = (char *)block_argv(blk) + pointers;
+    char *w = bytes;
     for (size_t off = 0, i = 0; i < n; i++) {
         size_t len = strnlen(d->argv_blob + off, d->argv_len - off);
-        argv[i] = w;
         memcpy(w, d->argv_blob + off, len);
         w[len] = '\0';
         w += len + 1;
         off += len + 1;
     }
-    argv[n] = NULL;
-    char *label = w;
-    w = join_into(w, argv, n);
-    char *exe = NULL;
-    if (exe_len) {
-        exe = w;
-        memcpy(exe, d->exe, exe_len);
+    /* The label is the same bytes with spaces between the arguments. */
+    char *label = bytes + strings;
+    memcpy(label, bytes, strings);
+    for (size_t i = 0; i + 1 < strings; i++)
+        if (label[i] == '\0')
+            label[i] = ' ';
+    label[label_len - 1] = '\0';
+    label[label_len] = exe_len != 0;
+    if (exe_len)
+        memcpy(label + label_len + 1, d->exe, exe_len);
+
+    blk = pool_intern(&jt->argv_pool, blk);
+    char **argv = block_argv(blk);
+    bytes = (char *)argv + pointers;
+    for (uint32_t i = 0, off = 0; i < n; i++) {
+        argv[i] = bytes + off;
+        off += (uint32_t)strlen(bytes + off) + 1;
     }
-    image_free(img);
+    argv[n] = NULL;
+    image_free(jt, img);
     img->argv = argv;
     img->argc = n;
-    img->label = label;
-    img->exe = exe;
+    img->label = bytes + strings;
+    img->exe = exe_len ? bytes + strings + label_len + 1 : NULL;
     img->argv_truncated = d->argv_truncated || (d->argc > n);
     return 0;
 }
 
+/* The command line desc describes, compared with a label without building one. Where either side was cut
+ * short (agent and poller cut at different lengths), the shorter must be a prefix of the longer. */
+static bool label_matches(const char *label, bool label_truncated, const struct jt_image_desc *d)
+{
+    const char *l = label;
+    uint32_t n = 0;
+    for (size_t off = 0; off < d->argv_len; n++) {
+        size_t len = strnlen(d->argv_blob + off, d->argv_len - off);
+        if (n > 0 && *l++ != ' ')
+            return l[-1] == '\0' && (label_truncated || d->argv_truncated);
+        for (size_t i = 0; i < len; i++, l++)
+            if (*l != d->argv_blob[off + i])
+                return *l == '\0' && (label_truncated || d->argv_truncated);
+        off += len + 1;
+    }
+    bool desc_truncated = d->argv_truncated || d->argc > n;
+    return *l == '\0' || desc_truncated;
+}
+
 /* Inserts a new image at its place in start order; returns it, or NULL. */
-static struct jt_image *image_insert(struct jt_process *p, const struct jt_image_desc *d)
+static struct jt_image *image_insert(struct jobtable *jt, struct jt_process *p, const struct jt_image_desc *d)
 {
     if (p->n_images == p->cap_images) {
         uint32_t cap = p->cap_images ? p->cap_images * 2 : 1;
@@ -228,7 +355,7 @@ static struct jt_image *image_insert(struct jt_process *p, const struct jt_image
     while (at > 0 && p->images[at - 1].start_ns > d->t_ns)
         at--;
     struct jt_image fresh = {0};
-    if (image_set_argv(&fresh, d) != 0)
+    if (image_set_argv(jt, &fresh, d) != 0)
         return NULL;
     memmove(&p->images[at + 1], &p->images[at], (p->n_images - at) * sizeof *p->images);
     p->n_images++;
@@ -247,23 +374,10 @@ static struct jt_image *image_insert(struct jt_process *p, const struct jt_image
     return img;
 }
 
-/* Same command line; where one side was cut short (agent and poller cut at different lengths), the
- * shorter must be a prefix of the longer. */
 static bool image_same_label(const struct jt_image *img, const struct jt_image_desc *d)
 {
-    struct jt_image tmp = {0};
-    if (image_set_argv(&tmp, d) != 0)
-        return false;
-    bool same = strcmp(tmp.label, img->label) == 0;
-    if (!same && (tmp.argv_truncated || img->argv_truncated)) {
-        size_t a = strlen(tmp.label), b = strlen(img->label);
-        same = strncmp(tmp.label, img->label, a < b ? a : b) == 0;
-    }
-    image_free(&tmp);
-    return same;
+    return label_matches(img->label, img->argv_truncated, d);
 }
-
-/* ---- processes ---- */
 
 static bool is_parent_label(const struct jobtable *jt, pid_t ppid, const char *label)
 {
@@ -292,7 +406,7 @@ static struct jt_process *process_new(struct jobtable *jt, const struct jt_image
     p->last_seen_ns = d->t_ns;
     p->sources = d->source;
     p->forked = d->forked;
-    struct jt_image *first = image_insert(p, d);
+    struct jt_image *first = image_insert(jt, p, d);
     if (!first) {
         free(p);
         return NULL;
@@ -301,7 +415,7 @@ static struct jt_process *process_new(struct jobtable *jt, const struct jt_image
     jt->procs[jt->n_procs++] = p;
     if (live_insert(jt, p) != 0) {
         jt->n_procs--;
-        image_free(&p->images[0]);
+        image_free(jt, &p->images[0]);
         free(p->images);
         free(p);
         return NULL;
@@ -412,12 +526,12 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
                 first->parent_copy = true;
             return p;
         }
-        struct jt_image *copy = image_insert(p, d);
+        struct jt_image *copy = image_insert(jt, p, d);
         if (copy)
             copy->parent_copy = true;
         return copy ? p : NULL;
     }
-    if (is_vfork_copy(jt, p) && image_set_argv(cur, d) == 0) {
+    if (is_vfork_copy(jt, p) && image_set_argv(jt, cur, d) == 0) {
         cur->sources = d->source;
         cur->placeholder = false;
         cur->parent_copy = false;
@@ -432,10 +546,10 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
             cur->start_ns = d->t_ns;
         /* Take the agent's copy (it knows exe) unless the poller's command line is the longer one. */
         if (!cur->exe && d->exe && d->exe[0] && (cur->argv_truncated || !d->argv_truncated))
-            image_set_argv(cur, d);
+            image_set_argv(jt, cur, d);
         return p;
     }
-    return image_insert(p, d) ? p : NULL;
+    return image_insert(jt, p, d) ? p : NULL;
 }
 
 static void series_merge_pairs(struct jt_series *s)
@@ -502,7 +616,7 @@ struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_
          * is absent or announced an exec it could not follow (into a static or setuid program). */
         bool believe = !(cur->sources & JT_SOURCE_AGENT) || cur->exec_pending;
         if (d->argv_blob && !d->placeholder && believe && !image_same_label(cur, d) && d->t_ns >= cur->start_ns)
-            image_insert(p, d);
+            image_insert(jt, p, d);
     }
     struct jt_image *cur = jobtable_current_image(p);
     if (rss_kib > cur->sampled.kib || cur->sampled.kind == JT_PEAK_NONE) {

@@ -52,7 +52,7 @@ struct jt_series {
 /* One program run by a process: each exec starts a new image. A fork child's first image is its own copy
  * of the parent's program (same argv). */
 struct jt_image {
-    char **argv; /* argc entries and a NULL; one block with the strings, label and exe */
+    char **argv; /* argc entries and a NULL; one pooled block with the strings, label and exe */
     uint32_t argc;
     bool argv_truncated;
     char *exe; /* may be NULL when only the poller saw the image */
@@ -126,6 +126,15 @@ struct jt_stats {
     uint64_t agent_images;    /* image starts reported by the agent */
 };
 
+/* Images that ran the same command line share one argv block (a storm of 10,000 /bin/true, the copy of
+ * its parent every fork child begins as): a pool of blocks, counted by reference. */
+struct jt_argv_block;
+struct jt_argv_pool {
+    struct jt_argv_block **buckets;
+    size_t cap;
+    size_t count;
+};
+
 struct jobtable {
     struct jt_process **procs; /* in order of first sighting */
     size_t n_procs;
@@ -136,6 +145,7 @@ struct jobtable {
     struct jt_sample *samples;
     size_t n_samples;
     size_t cap_samples;
+    struct jt_argv_pool argv_pool;
     struct jt_job job;
     struct jt_stats stats;
 };

@@ -342,6 +342,42 @@ static void test_exact_peak_time_from_nearby_sample(void **state)
     assert_int_equal(jobtable_process_peak(p).at_ns, 95 * MS);
 }
 
+static void test_identical_command_lines_share_one_block(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_process *p[3];
+    for (int i = 0; i < 3; i++) {
+        struct jt_image_desc d = DESC(100 + i, (1 + i) * MS, "/bin/true", JT_SOURCE_AGENT);
+        d.exe = "/usr/bin/true";
+        p[i] = jobtable_image_started(jt, &d);
+    }
+    assert_ptr_equal(p[0]->images[0].argv, p[2]->images[0].argv);
+    assert_int_equal(jt->argv_pool.count, 1);
+    assert_string_equal(p[1]->images[0].exe, "/usr/bin/true");
+    /* Same argv, no exe: a different block, so "unknown" is never passed off as a path. */
+    struct jt_image_desc other = DESC(110, 9 * MS, "/bin/true", JT_SOURCE_POLLER);
+    struct jt_process *q = jobtable_observed(jt, &other, 10);
+    assert_ptr_not_equal(q->images[0].argv, p[0]->images[0].argv);
+    assert_null(q->images[0].exe);
+    assert_string_equal(q->images[0].label, "/bin/true");
+    assert_int_equal(jt->argv_pool.count, 2);
+}
+
+static void test_truncated_argv_matches_its_prefix(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc whole = DESC(120, 1 * MS, "gen\0--data\0aaaaaaaaaa", JT_SOURCE_POLLER);
+    struct jt_process *p = jobtable_observed(jt, &whole, 10);
+    struct jt_image_desc cut = DESC(120, 2 * MS, "gen\0--data\0aaaa", JT_SOURCE_AGENT);
+    cut.argv_truncated = true;
+    assert_ptr_equal(jobtable_image_started(jt, &cut), p);
+    assert_int_equal(p->n_images, 1);
+    struct jt_image_desc differs = DESC(120, 3 * MS, "gen\0--datb", JT_SOURCE_AGENT);
+    differs.argv_truncated = true;
+    jobtable_image_started(jt, &differs);
+    assert_int_equal(p->n_images, 2);
+}
+
 static void test_series_keeps_peak_when_full(void **state)
 {
     (void)state;
@@ -406,6 +442,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reattach_is_the_same_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_copy_not_in_process_peak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_peak_time_from_nearby_sample, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_command_lines_share_one_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_argv_matches_its_prefix, setup, teardown),
         cmocka_unit_test(test_series_keeps_peak_when_full),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
         cmocka_unit_test(test_join_argv),

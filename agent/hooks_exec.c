@@ -167,45 +167,50 @@ static void exec_gather_args(char **argv, size_t n, const char *arg0, va_list *a
     argv[n] = NULL;
 }
 
+/* The one path of the l-variants: the list (and, for execle, the envp after its NULL) gathered into an
+ * array on this frame's stack, then the call made from here. */
+static int exec_list(struct exec_call *c, const char *arg0, va_list ap, bool envp_follows)
+{
+    va_list walk;
+    va_copy(walk, ap);
+    size_t n = exec_count_args(arg0, &walk);
+    va_end(walk);
+    char *argv[n + 1];
+    va_copy(walk, ap);
+    exec_gather_args(argv, n, arg0, &walk);
+    if (envp_follows)
+        c->envp = va_arg(walk, char *const *);
+    va_end(walk);
+    c->argv = argv;
+    return exec_run(c);
+}
+
 AGENT_EXPORT int execl(const char *path, const char *arg, ...)
 {
+    struct exec_call c = {.kind = EXEC_V, .path = path, .envp = environ};
     va_list ap;
     va_start(ap, arg);
-    size_t n = exec_count_args(arg, &ap);
+    int rc = exec_list(&c, arg, ap, false);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    exec_gather_args(argv, n, arg, &ap);
-    va_end(ap);
-    struct exec_call c = {.kind = EXEC_V, .path = path, .argv = argv, .envp = environ};
-    return exec_run(&c);
+    return rc;
 }
 
 AGENT_EXPORT int execlp(const char *file, const char *arg, ...)
 {
+    struct exec_call c = {.kind = EXEC_VP, .path = file, .envp = environ};
     va_list ap;
     va_start(ap, arg);
-    size_t n = exec_count_args(arg, &ap);
+    int rc = exec_list(&c, arg, ap, false);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    exec_gather_args(argv, n, arg, &ap);
-    va_end(ap);
-    struct exec_call c = {.kind = EXEC_VP, .path = file, .argv = argv, .envp = environ};
-    return exec_run(&c);
+    return rc;
 }
 
 AGENT_EXPORT int execle(const char *path, const char *arg, ...)
 {
+    struct exec_call c = {.kind = EXEC_VE, .path = path};
     va_list ap;
     va_start(ap, arg);
-    size_t n = exec_count_args(arg, &ap);
+    int rc = exec_list(&c, arg, ap, true);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    exec_gather_args(argv, n, arg, &ap);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    struct exec_call c = {.kind = EXEC_VE, .path = path, .argv = argv, .envp = envp};
-    return exec_run(&c);
+    return rc;
 }

@@ -29,13 +29,7 @@ int main(int argc, char **argv)
         return WL_EXIT_BROKEN;
     char dir[WL_PATH_MAX];
     char prog[WL_PATH_MAX + 32];
-    char path[WL_PATH_MAX * 2];
-    wl_self_dir(dir, sizeof dir);
-    snprintf(prog, sizeof prog, "%s/alloc_hold", dir);
-    const char *old_path = getenv("PATH");
-    snprintf(path, sizeof path, "%s:%s", dir, old_path ? old_path : "/usr/bin:/bin");
-    if (setenv("PATH", path, 1) != 0)
-        wl_die("setenv PATH");
+    wl_workloads_on_path("alloc_hold", dir, sizeof dir, prog, sizeof prog);
 
     int bad = 0;
     pid_t pid = 0;

@@ -174,3 +174,14 @@ void wl_self_dir(char *buf, size_t len)
         wl_die("no directory in /proc/self/exe");
     *slash = '\0';
 }
+
+void wl_workloads_on_path(const char *name, char *dir, size_t dir_len, char *prog, size_t prog_len)
+{
+    char path[WL_PATH_MAX * 2];
+    wl_self_dir(dir, dir_len);
+    snprintf(prog, prog_len, "%s/%s", dir, name);
+    const char *old_path = getenv("PATH");
+    snprintf(path, sizeof path, "%s:%s", dir, old_path ? old_path : "/usr/bin:/bin");
+    if (setenv("PATH", path, 1) != 0)
+        wl_die("setenv PATH");
+}

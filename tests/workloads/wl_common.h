@@ -43,5 +43,8 @@ long wl_arg_long(const char *text, const char *what);
 void wl_die(const char *what) __attribute__((noreturn));
 /* Directory holding the running executable (the workloads directory), into buf of WL_PATH_MAX. */
 void wl_self_dir(char *buf, size_t len);
+/* The workloads directory into dir, the path of workload NAME into prog, and that directory put first on
+ * PATH, so the p-variants of exec find the workloads by name. */
+void wl_workloads_on_path(const char *name, char *dir, size_t dir_len, char *prog, size_t prog_len);
 
 #endif

@@ -26,19 +26,24 @@ static _Atomic pid_t agent_exit_pid;
 static struct mw_image_start agent_start;
 static size_t agent_start_len;
 
-bool agent_owns_image(void)
+/* The pid of the image's owner when the caller is that process, else 0: one getpid for both answers. */
+static pid_t agent_owner(void)
 {
     pid_t pid = atomic_load_explicit(&agent_pid, memory_order_acquire);
-    return pid != 0 && pid == getpid();
+    return pid != 0 && pid == getpid() ? pid : 0;
+}
+
+bool agent_owns_image(void)
+{
+    return agent_owner() != 0;
 }
 
 static void agent_start_identity(struct mw_image_start *m)
 {
     struct proc_stat st;
-    m->pid = (int32_t)getpid();
     m->ppid = (int32_t)getppid();
-    m->starttime_ticks = proc_self_stat(&st) == 0 ? st.starttime_ticks : 0;
-    m->mono_ns = report_mono_ns();
+    m->id.starttime_ticks = proc_self_stat(&st) == 0 ? st.starttime_ticks : 0;
+    m->id.start_ns = report_mono_ns();
 }
 
 static void agent_start_exe(struct mw_image_start *m)
@@ -85,17 +90,18 @@ void agent_fork_child(void)
     agent_start.flags |= MW_START_FORKED;
     atomic_store_explicit(&agent_pid, me, memory_order_release);
     if (s != NULL)
-        report_image_open(s, &agent_start, agent_start_len);
+        report_image_start(s, &agent_start, agent_start_len);
     agent_log(s, "forked-from", (long)was);
     errno = saved;
 }
 
 void agent_note_exit(int status)
 {
-    if (!agent_owns_image())
+    pid_t me = agent_owner();
+    if (me == 0)
         return;
     agent_exit_status = status;
-    atomic_store_explicit(&agent_exit_pid, getpid(), memory_order_release);
+    atomic_store_explicit(&agent_exit_pid, me, memory_order_release);
 }
 
 /* glibc hands argc, argv and envp to ELF constructors; argv is the one copy that is never stale. */
@@ -112,7 +118,7 @@ __attribute__((constructor)) static void agent_init(int argc, char **argv, char 
     real_resolve_all();
     agent_pack_start(argc, argv);
     atomic_store_explicit(&agent_pid, getpid(), memory_order_release);
-    report_image_open(s, &agent_start, agent_start_len);
+    report_image_start(s, &agent_start, agent_start_len);
     /* Catches every fork that runs glibc's handlers, including forks inside libc (daemon()) that never
      * reach the fork hook. */
     pthread_atfork(NULL, NULL, agent_fork_child);
@@ -124,10 +130,11 @@ __attribute__((constructor)) static void agent_init(int argc, char **argv, char 
 __attribute__((destructor)) static void agent_fini(void)
 {
     int saved = errno;
-    if (agent_owns_image()) {
+    pid_t me = agent_owner();
+    if (me != 0) {
         struct agent_settings scratch;
         const struct agent_settings *s = session_get(&scratch);
-        bool known = atomic_load_explicit(&agent_exit_pid, memory_order_acquire) == getpid();
+        bool known = atomic_load_explicit(&agent_exit_pid, memory_order_acquire) == me;
         if (s != NULL)
             report_peak(s, MW_PEAK_EXIT, known ? agent_exit_status : MW_EXIT_CODE_UNKNOWN);
     }

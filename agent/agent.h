@@ -11,8 +11,8 @@
  * VmHWM would be its parent's, nor a child made by a raw clone). Reads only. */
 bool agent_owns_image(void);
 
-/* Fork child: the process becomes its own image owner, with a new connection and a forked start
- * message. Idempotent per pid (the atfork handler and the fork hook both call it); async-signal-safe. */
+/* Fork child: the process becomes its own image owner and sends a forked start message. Idempotent per
+ * pid (the atfork handler and the fork hook both call it); async-signal-safe. */
 void agent_fork_child(void);
 
 /* exit(status) was called: the destructor will report that status. */

@@ -1,6 +1,7 @@
-/* The exec family: report the image's peak, repair the environment, then run the real call. Stack only:
- * these run in vfork children, which share their parent's memory. */
+/* The exec family: report the image's peak, repair the environment for the file about to run, then run the
+ * real call. Stack only: these run in vfork children, which share their parent's memory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "envfix.h"
 #include "memwatch/wire.h"
 #include "pathres.h"
+#include "preload.h"
 #include "real.h"
 #include "report.h"
 #include "session.h"
@@ -52,35 +54,16 @@ static int exec_real_execve(const char *path, char *const argv[], char *const en
     return fn != NULL ? fn(path, argv, envp) : exec_absent();
 }
 
-/* A p-variant with an environment of our own: glibc's execvp cannot take one, so search PATH here. */
-static int exec_search(const struct exec_call *c, char *const envp[])
-{
-    struct pathres_request req = {c->path, c->argv, envp, getenv("PATH")};
-    return pathres_execvpe(&req, exec_real_execve);
-}
-
-static int exec_unchanged_p(const struct exec_call *c)
-{
-    if (c->kind == EXEC_VP) {
-        exec_v_fn fn = (exec_v_fn)real_lookup(REAL_EXECVP);
-        return fn != NULL ? fn(c->path, c->argv) : exec_absent();
-    }
-    exec_ve_fn fn = (exec_ve_fn)real_lookup(REAL_EXECVPE);
-    return fn != NULL ? fn(c->path, c->argv, c->envp) : exec_absent();
-}
-
 static int exec_cont(void *ctx, char *const envp[])
 {
     const struct exec_call *c = ctx;
-    bool unchanged = envp == c->envp;
     errno = c->saved_errno;
     switch (c->kind) {
     case EXEC_VE:
     case EXEC_V:
-        return exec_real_execve(c->path, c->argv, envp);
-    case EXEC_VP:
+    case EXEC_VP: /* a candidate of the PATH search, see exec_candidate */
     case EXEC_VPE:
-        return unchanged ? exec_unchanged_p(c) : exec_search(c, envp);
+        return exec_real_execve(c->path, c->argv, envp);
     case EXEC_FD: {
         exec_fd_fn fn = (exec_fd_fn)real_lookup(REAL_FEXECVE);
         return fn != NULL ? fn(c->fd, c->argv, envp) : exec_absent();
@@ -93,6 +76,63 @@ static int exec_cont(void *ctx, char *const envp[])
     return exec_absent();
 }
 
+/* The call exactly as the program made it: the agent is inert here. */
+static int exec_unchanged(const struct exec_call *c)
+{
+    errno = c->saved_errno;
+    if (c->kind == EXEC_VP) {
+        exec_v_fn fn = (exec_v_fn)real_lookup(REAL_EXECVP);
+        return fn != NULL ? fn(c->path, c->argv) : exec_absent();
+    }
+    if (c->kind == EXEC_VPE) {
+        exec_ve_fn fn = (exec_ve_fn)real_lookup(REAL_EXECVPE);
+        return fn != NULL ? fn(c->path, c->argv, c->envp) : exec_absent();
+    }
+    return exec_cont((void *)c, c->envp);
+}
+
+/* Reads what is about to run (its class, the sanitizer runtimes it links), so LD_PRELOAD can be ordered
+ * for it; an unreadable file leaves *t unknown, which keeps the environment as it was. */
+static void exec_inspect(const struct exec_call *c, struct preload_target *t)
+{
+    t->elf_class = PRELOAD_CLASS_NONE;
+    t->dynamic = false;
+    t->runtimes[0] = '\0';
+    if (c->kind == EXEC_FD || (c->kind == EXEC_AT && (c->flags & AT_EMPTY_PATH) && c->path != NULL &&
+                               c->path[0] == '\0'))
+        preload_inspect_fd(c->fd, t);
+    else if (c->path != NULL) /* NULL: the real call fails with EFAULT, as bare */
+        preload_inspect_at(c->kind == EXEC_AT ? c->fd : AT_FDCWD, c->path, t);
+}
+
+/* One exec with its environment repaired for the file it runs. */
+static int exec_fixed(const struct agent_settings *s, struct exec_call *c)
+{
+    struct preload_target t;
+    exec_inspect(c, &t);
+    errno = c->saved_errno;
+    return envfix_with(s, c->envp, &t, exec_cont, c);
+}
+
+/* A candidate of the PATH search of the p-variants: each file is judged on its own. */
+static int exec_candidate(const char *path, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EXEC_VE, .path = path, .argv = argv, .envp = envp, .saved_errno = errno};
+    struct agent_settings scratch;
+    const struct agent_settings *s = session_peek(&scratch);
+    if (s == NULL)
+        return exec_cont(&c, envp);
+    return exec_fixed(s, &c);
+}
+
+/* The p-variants search PATH here (glibc's execvp cannot be handed the file to run). */
+static int exec_search(const struct exec_call *c)
+{
+    struct pathres_request req = {c->path, c->argv, c->envp, getenv("PATH")};
+    errno = c->saved_errno;
+    return pathres_execvpe(&req, exec_candidate);
+}
+
 /* The one path of every exec hook. */
 static int exec_run(struct exec_call *c)
 {
@@ -100,12 +140,14 @@ static int exec_run(struct exec_call *c)
     struct agent_settings scratch;
     const struct agent_settings *s = session_peek(&scratch);
     if (s == NULL)
-        return exec_cont(c, c->envp);
+        return exec_unchanged(c);
     /* A vfork child fails this test: its VmHWM is its parent's, and it may not write agent state. A
      * process that passes it is not sharing memory, so the reporting path may (re)connect. */
     if (agent_owns_image())
         report_peak(s, MW_PEAK_EXEC, MW_EXIT_CODE_UNKNOWN);
-    return envfix_with(s, c->envp, exec_cont, c);
+    if (c->kind == EXEC_VP || c->kind == EXEC_VPE)
+        return exec_search(c);
+    return exec_fixed(s, c);
 }
 
 AGENT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])

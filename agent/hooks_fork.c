@@ -1,4 +1,4 @@
-/* fork and _Fork: the child becomes a process of its own, with its own connection. vfork is not wrapped
+/* fork and _Fork: the child becomes a process of its own, with its own start message. vfork is not wrapped
  * (its child would return through this frame); exec hooks handle vfork children instead. */
 #include <errno.h>
 #include <sys/types.h>

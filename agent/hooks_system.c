@@ -6,6 +6,7 @@
  * another thread sees the agent's variables, and two concurrent calls may restore under each other (a
  * child may then start without the agent); mixing setenv/getenv with threads is unsafe in libc anyway. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "agent.h"
 #include "envfix.h"
+#include "preload.h"
 #include "memwatch/wire.h"
 #include "real.h"
 #include "session.h"
@@ -22,6 +24,8 @@ extern char **environ;
 
 /* The host's LD_PRELOAD is copied here to be put back; longer values are left alone. */
 #define SYSTEM_PRELOAD_MAX 4096
+/* What glibc's system and popen run. */
+#define SYSTEM_SHELL "/bin/sh"
 
 typedef int (*system_fn)(const char *);
 typedef FILE *(*popen_fn)(const char *, const char *);
@@ -33,11 +37,21 @@ struct system_call {
     FILE *stream;     /* popen's result */
 };
 
-/* What the repair changed, so exactly that is undone. */
+/* One variable the repair set or removed, with what it was, so exactly that is undone. */
+struct system_var {
+    const char *name;
+    bool changed;
+    bool existed;
+    char *old; /* cap bytes */
+    size_t cap;
+};
+
 struct system_undo {
-    unsigned added; /* ENVFIX_* variables that were absent */
-    bool preload_rewritten;
+    struct system_var preload;
+    struct system_var added;
+    unsigned added_vars; /* ENVFIX_SOCKET, ENVFIX_AGENT_PATH, ENVFIX_LOG that were absent */
     char old_preload[SYSTEM_PRELOAD_MAX];
+    char old_added[PRELOAD_RUNTIMES_MAX];
 };
 
 static void system_invoke(struct system_call *c)
@@ -51,40 +65,52 @@ static void system_invoke(struct system_call *c)
     }
 }
 
-static void system_set_preload(const struct agent_settings *s, const struct envfix_plan *plan,
-                               struct system_undo *u)
+/* Sets name to value (NULL: removes it), keeping the old value for system_var_restore. */
+static void system_var_set(struct system_var *v, const char *name, const char *value)
 {
-    const char *old = plan->old_preload;
-    char value[SYSTEM_PRELOAD_MAX + PATH_MAX + 2];
-    size_t agent_len = strlen(s->agent_path);
+    const char *old = getenv(name);
     size_t old_len = old != NULL ? strlen(old) : 0;
-    if (old_len >= sizeof(u->old_preload) || agent_len + 1 + old_len + 1 > sizeof(value))
-        return;
-    memcpy(value, s->agent_path, agent_len + 1);
-    if (old_len > 0) {
-        value[agent_len] = ':';
-        memcpy(value + agent_len + 1, old, old_len + 1);
-    }
+    if (old_len >= v->cap)
+        return; /* could not be put back: left alone */
+    v->name = name;
+    v->existed = old != NULL;
     if (old != NULL)
-        memcpy(u->old_preload, old, old_len + 1); /* before setenv may drop the host's string */
-    if (setenv("LD_PRELOAD", value, 1) != 0)
+        memcpy(v->old, old, old_len + 1); /* before setenv may drop the host's string */
+    int rc = value != NULL ? setenv(name, value, 1) : unsetenv(name);
+    v->changed = rc == 0;
+}
+
+static void system_var_restore(const struct system_var *v)
+{
+    if (!v->changed)
         return;
-    if (old != NULL)
-        u->preload_rewritten = true;
+    if (v->existed)
+        setenv(v->name, v->old, 1);
     else
-        u->added |= ENVFIX_PRELOAD;
+        unsetenv(v->name);
+}
+
+static void system_set_preload(const struct envfix_plan *plan, struct system_undo *u)
+{
+    char value[SYSTEM_PRELOAD_MAX + PATH_MAX + PRELOAD_RUNTIMES_MAX];
+    size_t len = envfix_preload_value(plan, value, sizeof(value));
+    if (len >= sizeof(value))
+        return;
+    system_var_set(&u->preload, "LD_PRELOAD", len > 0 ? value : NULL);
 }
 
 static void system_add(const char *name, const char *value, unsigned bit, struct system_undo *u)
 {
     if (setenv(name, value, 0) == 0)
-        u->added |= bit;
+        u->added_vars |= bit;
 }
 
 static void system_repair(const struct agent_settings *s, const struct envfix_plan *plan, struct system_undo *u)
 {
     if (plan->missing & ENVFIX_PRELOAD)
-        system_set_preload(s, plan, u);
+        system_set_preload(plan, u);
+    if (plan->missing & ENVFIX_ADDED)
+        system_var_set(&u->added, PRELOAD_ENV_ADDED, plan->inject ? plan->preload.runtimes : NULL);
     if (plan->missing & ENVFIX_SOCKET)
         system_add(MW_ENV_SOCKET, s->socket, ENVFIX_SOCKET, u);
     if (plan->missing & ENVFIX_AGENT_PATH)
@@ -95,15 +121,13 @@ static void system_repair(const struct agent_settings *s, const struct envfix_pl
 
 static void system_restore(const struct system_undo *u)
 {
-    if (u->preload_rewritten)
-        setenv("LD_PRELOAD", u->old_preload, 1);
-    if (u->added & ENVFIX_PRELOAD)
-        unsetenv("LD_PRELOAD");
-    if (u->added & ENVFIX_SOCKET)
+    system_var_restore(&u->preload);
+    system_var_restore(&u->added);
+    if (u->added_vars & ENVFIX_SOCKET)
         unsetenv(MW_ENV_SOCKET);
-    if (u->added & ENVFIX_AGENT_PATH)
+    if (u->added_vars & ENVFIX_AGENT_PATH)
         unsetenv(MW_ENV_AGENT_PATH);
-    if (u->added & ENVFIX_LOG)
+    if (u->added_vars & ENVFIX_LOG)
         unsetenv(MW_ENV_AGENT_LOG);
 }
 
@@ -113,12 +137,20 @@ static void system_run(struct system_call *c)
     struct agent_settings scratch;
     const struct agent_settings *s = session_get(&scratch);
     struct envfix_plan plan;
-    if (s == NULL || !envfix_plan(s, environ, &plan)) {
+    struct preload_target sh = {PRELOAD_CLASS_NONE, false, ""};
+    if (s != NULL)
+        preload_inspect_at(AT_FDCWD, SYSTEM_SHELL, &sh);
+    if (s == NULL || !envfix_plan(s, environ, &sh, &plan)) {
         errno = saved;
         system_invoke(c);
         return;
     }
-    struct system_undo undo = {0, false, {0}};
+    struct system_undo undo;
+    memset(&undo, 0, sizeof(undo));
+    undo.preload.old = undo.old_preload;
+    undo.preload.cap = sizeof(undo.old_preload);
+    undo.added.old = undo.old_added;
+    undo.added.cap = sizeof(undo.old_added);
     system_repair(s, &plan, &undo);
     errno = saved;
     system_invoke(c);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/procstat.h"
+
 /* Parses a decimal number at *p (before end), advancing *p; false on no digit or overflow. */
 static bool proc_parse_u64(const char **p, const char *end, uint64_t *out)
 {
@@ -63,43 +65,15 @@ int proc_parse_status(const char *text, size_t len, struct proc_status *out)
 
 int proc_parse_stat(const char *text, size_t len, struct proc_stat *out)
 {
-    memset(out, 0, sizeof(*out));
-    /* The command name ends at the LAST ')': it may itself contain ") ". */
-    const char *close = NULL;
-    for (size_t i = len; i > 0; i--) {
-        if (text[i - 1] == ')') {
-            close = text + i - 1;
-            break;
-        }
-    }
-    if (close == NULL)
-        return -1;
-    const char *p = close + 1;
-    const char *end = text + len;
-    unsigned field = 2; /* the ')' closes field 2 */
-    bool got_start = false;
-    while (p < end && !got_start) {
-        while (p < end && *p == ' ')
-            p++;
-        if (p >= end || *p == '\n')
-            break;
-        field++;
-        const char *tok = p;
-        while (p < end && *p != ' ' && *p != '\n')
-            p++;
-        uint64_t *slot = field == 14 ? &out->utime_ticks
-                       : field == 15 ? &out->stime_ticks
-                       : field == 22 ? &out->starttime_ticks
-                                     : NULL;
-        if (slot == NULL)
-            continue;
-        const char *q = tok;
-        if (!proc_parse_u64(&q, p, slot) || q != p)
-            return -1;
-        got_start = field == 22;
-    }
-    return got_start ? 0 : -1;
+    struct procstat st;
+    int rc = procstat_parse(text, len, &st);
+    out->utime_ticks = st.utime_ticks;
+    out->stime_ticks = st.stime_ticks;
+    out->starttime_ticks = st.starttime_ticks;
+    return rc;
 }
+
+#define PROC_PATH_MAX 48 /* "/proc/" a pid and a file name */
 
 /* Reads a whole small file into buf; the length read, or -1. */
 static ssize_t proc_self_read(const char *path, char *buf, size_t cap)
@@ -123,10 +97,37 @@ static ssize_t proc_self_read(const char *path, char *buf, size_t cap)
     return (ssize_t)got;
 }
 
-int proc_self_status(struct proc_status *out)
+/* "/proc/PID/NAME" into buf without stdio (async-signal-safe); "/proc/self/NAME" for pid 0. */
+static void proc_path(pid_t pid, const char *name, char *buf, size_t cap)
 {
-    char buf[PROC_SELF_BUF_MAX];
-    ssize_t n = proc_self_read("/proc/self/status", buf, sizeof(buf));
+    char digits[24];
+    size_t n = 0, at = 0;
+    if (pid <= 0) {
+        memcpy(digits, "fles", 4); /* "self", reversed below */
+        n = 4;
+    }
+    for (unsigned long v = (unsigned long)pid; pid > 0 && n < sizeof digits; v /= 10) {
+        digits[n++] = (char)('0' + v % 10);
+        if (v < 10)
+            break;
+    }
+    const char *pre = "/proc/";
+    for (const char *c = pre; *c && at + 1 < cap; c++)
+        buf[at++] = *c;
+    while (n > 0 && at + 1 < cap)
+        buf[at++] = digits[--n];
+    if (at + 1 < cap)
+        buf[at++] = '/';
+    for (const char *c = name; *c && at + 1 < cap; c++)
+        buf[at++] = *c;
+    buf[at] = '\0';
+}
+
+int proc_pid_status(pid_t pid, struct proc_status *out)
+{
+    char path[PROC_PATH_MAX], buf[PROC_SELF_BUF_MAX];
+    proc_path(pid, "status", path, sizeof path);
+    ssize_t n = proc_self_read(path, buf, sizeof(buf));
     if (n <= 0) {
         memset(out, 0, sizeof(*out));
         return -1;
@@ -134,13 +135,24 @@ int proc_self_status(struct proc_status *out)
     return proc_parse_status(buf, (size_t)n, out);
 }
 
-int proc_self_stat(struct proc_stat *out)
+int proc_pid_stat(pid_t pid, struct proc_stat *out)
 {
-    char buf[PROC_SELF_BUF_MAX];
-    ssize_t n = proc_self_read("/proc/self/stat", buf, sizeof(buf));
+    char path[PROC_PATH_MAX], buf[PROC_SELF_BUF_MAX];
+    proc_path(pid, "stat", path, sizeof path);
+    ssize_t n = proc_self_read(path, buf, sizeof(buf));
     if (n <= 0) {
         memset(out, 0, sizeof(*out));
         return -1;
     }
     return proc_parse_stat(buf, (size_t)n, out);
+}
+
+int proc_self_status(struct proc_status *out)
+{
+    return proc_pid_status(0, out);
+}
+
+int proc_self_stat(struct proc_stat *out)
+{
+    return proc_pid_stat(0, out);
 }

@@ -23,6 +23,7 @@ static const char *const real_names[REAL_COUNT] = {
     [REAL_WAITID] = "waitid",
     [REAL_SYSTEM] = "system",
     [REAL_POPEN] = "popen",
+    [REAL_KILL] = "kill",
 };
 
 /* A racing second lookup stores the same pointer, so relaxed atomics are enough; the marker tells

@@ -20,6 +20,7 @@ enum real_id {
     REAL_WAITID,
     REAL_SYSTEM,
     REAL_POPEN,
+    REAL_KILL,
     REAL_COUNT
 };
 

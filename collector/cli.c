@@ -2,8 +2,13 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "build_info.h"
 #include "units.h"
@@ -20,6 +25,8 @@ enum {
     OPT_COLOR,
     OPT_SOCKET,
     OPT_UNTIL_IDLE,
+    OPT_LIVE,
+    OPT_NO_LIVE,
 };
 
 static const struct option cli_long_options[] = {
@@ -37,6 +44,8 @@ static const struct option cli_long_options[] = {
     {"colour", required_argument, NULL, OPT_COLOR},
     {"socket", required_argument, NULL, OPT_SOCKET},
     {"until-idle", no_argument, NULL, OPT_UNTIL_IDLE},
+    {"live", optional_argument, NULL, OPT_LIVE},
+    {"no-live", no_argument, NULL, OPT_NO_LIVE},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -63,20 +72,48 @@ static int parse_color(const char *v, enum cli_color *out)
     return 0;
 }
 
+/* A zero and a value above the maximum are told apart from a typo: each needs a different fix. */
+static int parse_interval(const char *arg, uint32_t *ms, char *err, size_t errlen)
+{
+    uint32_t v = 0;
+    switch (units_parse_duration_ms(arg, &v)) {
+    case UNITS_DURATION_OK:
+        break;
+    case UNITS_DURATION_ZERO:
+        return fail(err, errlen, "--interval: '%s' must be positive", arg);
+    case UNITS_DURATION_TOO_LONG:
+        return fail(err, errlen, "--interval: '%s' is above the 1h maximum", arg);
+    default:
+        return fail(err, errlen, "--interval: '%s' is not a duration (e.g. 500, 50ms, 2s; at most 1h)", arg);
+    }
+    if (v > CLI_MAX_INTERVAL_MS)
+        return fail(err, errlen, "--interval: '%s' is above the 1h maximum", arg);
+    *ms = v;
+    return 0;
+}
+
+/* "-" is standard output, as in every Unix tool; --json's stdout has its own path in the session. */
+static void set_json(struct cli_options *o, const char *path)
+{
+    bool to_stdout = path == NULL || strcmp(path, CLI_STDOUT_PATH) == 0;
+    o->json_stdout = to_stdout;
+    o->json_path = to_stdout ? NULL : path;
+}
+
 static int parse_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     switch (c) {
-    case 'i':
-        if (units_parse_duration_ms(arg, &o->interval_ms) != 0 || o->interval_ms > CLI_MAX_INTERVAL_MS)
-            return fail(err, errlen, "--interval: '%s' is not a duration (e.g. 500, 50ms, 2s; at most 1h)", arg);
-        return 0;
+    case 'i': return parse_interval(arg, &o->interval_ms, err, errlen);
     case OPT_JSON:
         if (arg && !arg[0])
             return fail(err, errlen, "--json=: the file name is empty");
-        o->json_stdout = arg == NULL;
-        o->json_path = arg;
+        set_json(o, arg);
         return 0;
-    case OPT_JSON_FILE: o->json_stdout = false; o->json_path = arg; return 0;
+    case OPT_JSON_FILE:
+        if (!arg[0])
+            return fail(err, errlen, "--json-file: the file name is empty");
+        set_json(o, arg);
+        return 0;
     case OPT_CSV: o->csv_path = arg; return 0;
     case OPT_TIMELINE: o->timeline_path = arg; return 0;
     case 'q': o->quiet = true; return 0;
@@ -90,15 +127,57 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
         return 0;
     case OPT_SOCKET: o->socket_path = arg; return 0;
     case OPT_UNTIL_IDLE: o->until_idle = true; return 0;
+    case OPT_LIVE: /* a bare --live asks for the line: always */
+        if (!arg || strcmp(arg, "always") == 0)
+            o->live = CLI_LIVE_ALWAYS;
+        else if (strcmp(arg, "auto") == 0)
+            o->live = CLI_LIVE_AUTO;
+        else if (strcmp(arg, "never") == 0)
+            o->live = CLI_LIVE_NEVER;
+        else
+            return fail(err, errlen, "--live: '%s' is not one of auto, always, never", arg);
+        return 0;
+    case OPT_NO_LIVE: o->live = CLI_LIVE_NEVER; return 0;
     default: return 0;
     }
 }
 
+static bool is_stdout(const char *path) { return path != NULL && strcmp(path, CLI_STDOUT_PATH) == 0; }
+
+/* Two reports interleaved on one stream would be neither valid JSON nor valid CSV. */
+static int check_stdout(const struct cli_options *o, char *err, size_t errlen)
+{
+    const char *users[3];
+    size_t n = 0;
+    if (o->json_stdout)
+        users[n++] = "--json";
+    if (is_stdout(o->csv_path))
+        users[n++] = "--csv -";
+    if (is_stdout(o->timeline_path))
+        users[n++] = "--timeline -";
+    if (n > 1)
+        return fail(err, errlen, "%s and %s both write to standard output; give one of them a file", users[0],
+                    users[1]);
+    return 0;
+}
+
+const char *const cli_output_names[CLI_OUTPUTS] = {"--json", "--csv", "--timeline"};
+
+void cli_output_paths(const struct cli_options *o, const char *paths[CLI_OUTPUTS])
+{
+    paths[CLI_OUT_JSON] = o->json_path;
+    paths[CLI_OUT_CSV] = o->csv_path;
+    paths[CLI_OUT_TIMELINE] = o->timeline_path;
+}
+
 static int check_paths(const struct cli_options *o, char *err, size_t errlen)
 {
-    const char *paths[] = {o->json_path, o->csv_path, o->timeline_path};
-    const char *names[] = {"--json", "--csv", "--timeline"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *paths[CLI_OUTPUTS];
+    const char *const *names = cli_output_names;
+    cli_output_paths(o, paths);
+    if (check_stdout(o, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < CLI_OUTPUTS; i++) {
         if (paths[i] && !paths[i][0])
             return fail(err, errlen, "%s: the file name is empty", names[i]);
         for (size_t k = 0; k < i; k++)
@@ -134,26 +213,88 @@ static int parse_subcommand(const char *word, struct cli_options *o, char *err, 
     return 0;
 }
 
-static int take_job(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+/* Whether word names an executable as execvp would find it (PATH, or the path itself with a '/'). */
+static bool is_command(const char *word)
 {
-    int first = optind;
-    bool dashdash = first > 0 && strcmp(argv[first - 1], "--") == 0;
-    if (o->command == CLI_LISTEN) {
-        if (first < argc)
-            return fail(err, errlen, "listen takes no command ('%s'); start your job elsewhere", argv[first]);
-        return 0;
+    struct stat st;
+    if (strchr(word, '/'))
+        return stat(word, &st) == 0 && S_ISREG(st.st_mode) && access(word, X_OK) == 0;
+    const char *path = getenv("PATH");
+    for (const char *dir = path ? path : "/bin:/usr/bin"; dir != NULL;) {
+        const char *colon = strchr(dir, ':');
+        int len = colon ? (int)(colon - dir) : (int)strlen(dir);
+        char full[PATH_MAX];
+        /* An empty PATH entry is the current directory, as for the shell. */
+        snprintf(full, sizeof full, "%.*s/%s", len ? len : 1, len ? dir : ".", word);
+        if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+            return true;
+        dir = colon ? colon + 1 : NULL;
     }
-    if (first >= argc)
-        return fail(err, errlen, "no command to run (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
-    /* "--json out.json -- make" would otherwise run "out.json": say what was meant. */
-    if (!dashdash && first + 1 < argc && strcmp(argv[first + 1], "--") == 0)
-        return fail(err, errlen, "unexpected '%s' before '--' (options take files as --json=FILE)", argv[first]);
-    o->job_argv = argv + first;
-    o->job_argc = argc - first;
+    return false;
+}
+
+static bool names_json_file(const char *word)
+{
+    size_t n = strlen(word);
+    return n > 5 && strcasecmp(word + n - 5, ".json") == 0;
+}
+
+/* Where the job's words start, and what came just before them. */
+struct cli_words {
+    int argc;
+    char **argv;
+    int first;          /* index of the job's first word */
+    int bare_json_next; /* index after the last "--json" given without "=", or -1 */
+};
+
+/* "--json out.json make" would run "out.json": say what was meant when that cannot be a command. */
+static int check_json_file_taken(const struct cli_words *w, char *err, size_t errlen)
+{
+    const char *word = w->argv[w->first];
+    bool dashdash = strcmp(w->argv[w->first - 1], "--") == 0;
+    if (!dashdash && w->first + 1 < w->argc && strcmp(w->argv[w->first + 1], "--") == 0)
+        return fail(err, errlen, "unexpected '%s' before '--' (options take files as --json=FILE)", word);
+    if (!dashdash && w->bare_json_next == w->first && names_json_file(word) && !is_command(word))
+        return fail(err, errlen, "unexpected '%s' after --json: it would run as the command (options take files "
+                    "as --json=FILE)", word);
     return 0;
 }
 
-int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+static int take_job(const struct cli_words *w, struct cli_options *o, char *err, size_t errlen)
+{
+    if (o->command == CLI_LISTEN) {
+        if (w->first < w->argc)
+            return fail(err, errlen, "listen takes no command ('%s'); start your job elsewhere", w->argv[w->first]);
+        return 0;
+    }
+    if (w->first >= w->argc)
+        return fail(err, errlen, "no command to run (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
+    if (check_json_file_taken(w, err, errlen) != 0)
+        return -1;
+    /* The shell's answer to '' (exit 127), but before any output file is touched. */
+    if (w->argv[w->first][0] == '\0') {
+        fail(err, errlen, "'': command not found (the command name is empty)");
+        return CLI_EXIT_NOT_FOUND;
+    }
+    o->job_argv = w->argv + w->first;
+    o->job_argc = w->argc - w->first;
+    return 0;
+}
+
+/* Options of one subcommand given to the other: named, so the user knows where they belong. */
+static int check_subcommand_options(const struct cli_options *o, char *err, size_t errlen)
+{
+    if (o->command != CLI_RUN)
+        return 0;
+    if (o->socket_path)
+        return fail(err, errlen, "--socket belongs to 'memwatch listen', not to run (run makes its own socket)");
+    if (o->until_idle)
+        return fail(err, errlen, "--until-idle belongs to 'memwatch listen', not to run (run ends with its job)");
+    return 0;
+}
+
+/* Returns 0, -1 for a usage error, or the exit status a refusal of another kind calls for. */
+static int parse_words(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->interval_ms = CLI_DEFAULT_INTERVAL_MS;
@@ -161,8 +302,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
         return fail(err, errlen, "no command (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
     if (parse_subcommand(argv[1], o, err, errlen) != 0)
         return -1;
+    if (o->command == CLI_VERSION && argc > 2)
+        return fail(err, errlen, "%s takes no arguments ('%s')", argv[1], argv[2]);
     if (o->command == CLI_HELP || o->command == CLI_VERSION)
         return 0;
+    struct cli_words w = {.argc = argc, .argv = argv, .bare_json_next = -1};
     opterr = 0;
     optind = 2;
     int c;
@@ -175,10 +319,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
         }
         if (parse_option(c, optarg, o, err, errlen) != 0)
             return -1;
+        w.bare_json_next = (c == OPT_JSON && optarg == NULL) ? optind : -1;
     }
-    if (check_paths(o, err, errlen) != 0)
+    w.first = optind;
+    if (check_subcommand_options(o, err, errlen) != 0 || check_paths(o, err, errlen) != 0)
         return -1;
-    return take_job(argc, argv, o, err, errlen);
+    return take_job(&w, o, err, errlen);
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+    int rc = parse_words(argc, argv, o, err, errlen);
+    return rc == -1 ? CLI_EXIT_FAILURE : rc;
 }
 
 void cli_print_version(FILE *out)
@@ -197,16 +349,19 @@ void cli_print_help(FILE *out)
           "\n"
           "Options:\n"
           "  -i, --interval DUR   sampling interval: 500 (ms), 50ms, 2s (default 500ms)\n"
-          "      --json[=FILE]    JSON report on stdout, or into FILE\n"
+          "      --json[=FILE]    JSON report on stdout, or into FILE; on stdout it mixes with\n"
+          "                       the job's own output: use --json=FILE to keep them apart\n"
           "      --json-file FILE same as --json=FILE\n"
-          "      --csv FILE       per-process CSV\n"
-          "      --timeline FILE  total RSS over time as CSV\n"
+          "      --csv FILE       per-process CSV (- for stdout)\n"
+          "      --timeline FILE  total RSS over time as CSV (- for stdout)\n"
           "  -q, --quiet          no human summary (it goes to stderr)\n"
           "      --include REGEX  list only processes whose command line matches (POSIX ERE)\n"
           "      --exclude REGEX  hide processes whose command line matches (after --include)\n"
           "      --wait-orphans   wait for orphaned job processes to end before reporting\n"
           "      --no-agent       do not preload the agent: polling only\n"
           "      --color WHEN     auto (default: on a terminal without NO_COLOR), always, never\n"
+          "      --live[=WHEN]    status line while the job runs: auto (default: a terminal, after 1s),\n"
+          "                       always (--live; off a terminal: a plain line every 5s), never (--no-live)\n"
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"

@@ -10,6 +10,7 @@
 #define CLI_ERROR_MAX 512
 #define CLI_DEFAULT_INTERVAL_MS 500u
 #define CLI_MAX_INTERVAL_MS (3600u * 1000u)
+#define CLI_STDOUT_PATH "-" /* an output path that means standard output */
 
 /* Exit codes of memwatch's own making (the job's code otherwise), as env/timeout/nice use them. */
 enum cli_exit {
@@ -20,20 +21,22 @@ enum cli_exit {
 
 enum cli_command { CLI_RUN, CLI_LISTEN, CLI_HELP, CLI_VERSION };
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+enum cli_live { CLI_LIVE_AUTO, CLI_LIVE_ALWAYS, CLI_LIVE_NEVER }; /* --live[=WHEN], --no-live */
 
 struct cli_options {
     enum cli_command command;
     uint32_t interval_ms;
     bool json_stdout;
     const char *json_path;
-    const char *csv_path;
-    const char *timeline_path;
+    const char *csv_path;      /* CLI_STDOUT_PATH: standard output */
+    const char *timeline_path; /* CLI_STDOUT_PATH: standard output */
     bool quiet;
     const char *include;
     const char *exclude;
     bool wait_orphans;
     bool no_agent;
     enum cli_color color;
+    enum cli_live live;
     /* listen */
     const char *socket_path; /* NULL: a private directory is made */
     bool until_idle;
@@ -42,7 +45,14 @@ struct cli_options {
     int job_argc;
 };
 
-/* Returns 0, or -1 with one line (without "memwatch: " and newline) in err. */
+/* The report files, in one order everywhere: their option names and the paths the user gave (NULL when not
+ * asked for; --json to stdout has no path). */
+enum cli_output { CLI_OUT_JSON, CLI_OUT_CSV, CLI_OUT_TIMELINE, CLI_OUTPUTS };
+extern const char *const cli_output_names[CLI_OUTPUTS];
+void cli_output_paths(const struct cli_options *o, const char *paths[CLI_OUTPUTS]);
+
+/* Returns 0, or the exit status memwatch must end with (CLI_EXIT_FAILURE; CLI_EXIT_NOT_FOUND for an empty
+ * command name) with one line (without "memwatch: " and newline) in err. */
 int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, size_t errlen);
 void cli_print_help(FILE *out);
 void cli_print_version(FILE *out);

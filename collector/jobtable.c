@@ -10,7 +10,7 @@
 #define JT_LIVE_MIN_CAP 64
 #define JT_SERIES_FIRST_BUCKET_NS 100000000LL /* 100 ms; doubles as the series fills */
 #define JT_SERIES_FIRST_CAP 8
-#define JT_RECENT_SCAN 256 /* how far back a late wait result looks for its vanished process */
+#define JT_RECENT_SCAN 256 /* how far back a late image report looks for its ended process */
 
 /* ---- pid -> live process index (open addressing, linear probing, backward-shift delete) ---- */
 
@@ -222,6 +222,9 @@ void jobtable_free(struct jobtable *jt)
     free(jt->argv_pool.buckets);
     free(jt->live_index);
     free(jt->samples);
+    for (size_t i = 0; i < jt->group_samples.cap; i++)
+        free(jt->group_samples.slots[i].name);
+    free(jt->group_samples.slots);
     for (uint32_t i = 0; i < jt->job.argc; i++)
         free(jt->job.argv[i]);
     free(jt->job.argv);
@@ -362,6 +365,7 @@ static struct jt_image *image_insert(struct jobtable *jt, struct jt_process *p, 
     struct jt_image *img = &p->images[at];
     *img = fresh;
     img->start_ns = d->t_ns;
+    img->agent_start_ns = d->source == JT_SOURCE_AGENT ? d->t_ns : 0;
     img->sources = d->source;
     img->placeholder = d->placeholder;
     /* Keep lifetimes contiguous: an image ends where the next one starts. */
@@ -510,9 +514,9 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
     process_touch(p, d);
     struct jt_image *first = &p->images[0];
     struct jt_image *cur = jobtable_current_image(p);
-    /* The agent reconnects after a host closed its descriptor and repeats its start: same image. */
-    for (uint32_t i = 0; i < p->n_images; i++)
-        if (p->images[i].start_ns == d->t_ns && (p->images[i].sources & JT_SOURCE_AGENT))
+    /* A start already known (a repeated report): same image, however a merge moved its start since. */
+    for (uint32_t i = 0; d->source == JT_SOURCE_AGENT && i < p->n_images; i++)
+        if (p->images[i].agent_start_ns == d->t_ns)
             return p;
     if (d->forked) {
         /* A fork child's own report of the image it began with: it may arrive after the poller (or
@@ -520,6 +524,7 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
         p->forked = true;
         if (first->start_ns <= d->t_ns || !(first->sources & JT_SOURCE_AGENT)) {
             first->sources |= d->source;
+            first->agent_start_ns = d->t_ns;
             if (d->t_ns < first->start_ns)
                 first->start_ns = d->t_ns;
             if (p->n_images == 1 || image_same_label(first, d))
@@ -533,6 +538,7 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
     }
     if (is_vfork_copy(jt, p) && image_set_argv(jt, cur, d) == 0) {
         cur->sources = d->source;
+        cur->agent_start_ns = d->t_ns;
         cur->placeholder = false;
         cur->parent_copy = false;
         cur->sampled = (struct jt_peak){0};
@@ -542,6 +548,7 @@ struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_i
     /* The poller may have seen this image before the agent's report: merge rather than duplicate. */
     if (!(cur->sources & JT_SOURCE_AGENT) && image_same_label(cur, d)) {
         cur->sources |= d->source;
+        cur->agent_start_ns = d->t_ns;
         if (d->t_ns < cur->start_ns)
             cur->start_ns = d->t_ns;
         /* Take the agent's copy (it knows exe) unless the poller's command line is the longer one. */
@@ -615,34 +622,61 @@ struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_
         /* The agent reports its own execs; a relabel from the poller is believed only where the agent
          * is absent or announced an exec it could not follow (into a static or setuid program). */
         bool believe = !(cur->sources & JT_SOURCE_AGENT) || cur->exec_pending;
-        if (d->argv_blob && !d->placeholder && believe && !image_same_label(cur, d) && d->t_ns >= cur->start_ns)
+        bool real_argv = d->argv_blob && !d->placeholder;
+        /* A placeholder only stood in for a command line nobody could read yet: this sighting names it. */
+        if (real_argv && cur->placeholder && !(cur->sources & JT_SOURCE_AGENT) && image_set_argv(jt, cur, d) == 0)
+            cur->placeholder = false;
+        else if (real_argv && believe && !image_same_label(cur, d) && d->t_ns >= cur->start_ns)
             image_insert(jt, p, d);
     }
     struct jt_image *cur = jobtable_current_image(p);
-    if (rss_kib > cur->sampled.kib || cur->sampled.kind == JT_PEAK_NONE) {
-        cur->sampled.kib = rss_kib;
+    /* VmHWM covers the spikes between samples since the image began; RSS alone only the instants. */
+    uint64_t seen_kib = d->hwm_kib > rss_kib ? d->hwm_kib : rss_kib;
+    if (seen_kib > cur->sampled.kib || cur->sampled.kind == JT_PEAK_NONE) {
+        cur->sampled.kib = seen_kib;
         cur->sampled.at_ns = d->t_ns;
         cur->sampled.kind = JT_PEAK_SAMPLED;
     }
     p->last_rss_kib = rss_kib;
+    p->last_rss_ns = d->t_ns;
     jt_series_add(&p->series, d->t_ns, rss_kib);
     return p;
 }
 
-static struct jt_image *image_by_start(struct jt_process *p, int64_t start_ns)
+/* The image an agent report names by its start instant (0: the current one). One the poller saw first, with
+ * no agent report yet, is it when it began at or after that instant and before any image the agent named.
+ * Otherwise the image's start report was lost: a placeholder stands for it, the agent's own. */
+static struct jt_image *image_by_agent_start(struct jobtable *jt, struct jt_process *p, int64_t start_ns)
 {
     if (start_ns == 0)
         return jobtable_current_image(p);
-    for (uint32_t i = p->n_images; i-- > 0;)
-        if (p->images[i].start_ns <= start_ns)
+    for (uint32_t i = 0; i < p->n_images; i++)
+        if (p->images[i].agent_start_ns == start_ns)
             return &p->images[i];
-    return &p->images[0];
+    for (uint32_t i = 0; i < p->n_images; i++) {
+        struct jt_image *img = &p->images[i];
+        if (img->start_ns < start_ns)
+            continue;
+        if (img->agent_start_ns)
+            break;
+        img->agent_start_ns = img->start_ns = start_ns;
+        img->sources |= JT_SOURCE_AGENT;
+        if (i > 0 && p->images[i - 1].end_ns > start_ns)
+            p->images[i - 1].end_ns = start_ns;
+        return img;
+    }
+    static const char blob[] = "[unknown]";
+    struct jt_image_desc d = {.pid = p->pid, .ppid = p->ppid, .starttime_ticks = p->starttime_ticks,
+                              .t_ns = start_ns, .argv_blob = blob, .argv_len = sizeof blob, .argc = 1,
+                              .placeholder = true, .source = JT_SOURCE_AGENT};
+    return image_insert(jt, p, &d);
 }
 
 void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct jt_peak_report *r)
 {
-    (void)jt;
-    struct jt_image *img = image_by_start(p, r->image_start_ns);
+    struct jt_image *img = image_by_agent_start(jt, p, r->image_start_ns);
+    if (!img)
+        return;
     if (img->exact.kind != JT_PEAK_EXACT || r->hwm_kib >= img->exact.kib) {
         img->exact.kib = r->hwm_kib;
         img->exact.at_ns = r->t_ns;
@@ -658,21 +692,94 @@ void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct
     bound_cover_figures(p);
 }
 
-/* A recently vanished process with this pid, if the wait that explains it comes late. */
-static struct jt_process *recently_gone(const struct jobtable *jt, pid_t pid)
+/* The process a wait result at t_ns names: the live one with that pid unless it was first seen after the
+ * wait (a reused pid: the result is an earlier process's), else one that vanished before the wait explained
+ * it. The whole table is searched: with 2,000 processes alive, the one a late wait names can be far back. */
+void jobtable_hwm_reading(struct jobtable *jt, struct jt_process *p, int64_t t_ns, uint64_t hwm_kib)
 {
-    size_t stop = jt->n_procs > JT_RECENT_SCAN ? jt->n_procs - JT_RECENT_SCAN : 0;
-    for (size_t i = jt->n_procs; i-- > stop;)
-        if (jt->procs[i]->pid == pid)
-            return jt->procs[i]->end == JT_END_GONE ? jt->procs[i] : NULL;
+    (void)jt;
+    struct jt_image *cur = jobtable_current_image(p);
+    if (!cur || (cur->sampled.kind == JT_PEAK_SAMPLED && cur->sampled.kib >= hwm_kib))
+        return;
+    cur->sampled = (struct jt_peak){hwm_kib, t_ns, JT_PEAK_SAMPLED};
+    bound_cover_figures(p);
+}
+
+#define JT_ANCESTRY_MAX 32
+
+/* Whether reaper is p's parent, or an ancestor (a subreaper of the job reaps orphans). */
+static bool reaped_by(const struct jobtable *jt, const struct jt_process *p, pid_t reaper)
+{
+    for (int depth = 0; p && depth < JT_ANCESTRY_MAX; depth++) {
+        if (p->ppid == reaper)
+            return true;
+        p = p->ppid > 1 ? jobtable_find_live(jt, p->ppid) : NULL;
+    }
+    return false;
+}
+
+/* Whether a wait result names p: by start time when the reaper could tell it (memwatch reads the zombie's),
+ * else a process that began before the wait and whose parent (or ancestor) is the reaper. */
+static bool reaped_names(const struct jobtable *jt, const struct jt_process *p, const struct jt_reaped *r)
+{
+    if (r->starttime_ticks && p->starttime_ticks)
+        return p->starttime_ticks == r->starttime_ticks;
+    if (p->first_seen_ns > r->t_ns)
+        return false;
+    return r->reaper <= 0 || reaped_by(jt, p, r->reaper);
+}
+
+static struct jt_process *reaped_identity(struct jobtable *jt, const struct jt_reaped *r)
+{
+    struct jt_process *p = jobtable_find_live(jt, r->pid);
+    if (p && reaped_names(jt, p, r))
+        return p;
+    /* The live one is another process of that pid: the one reaped was not seen to vanish. */
+    if (p && r->starttime_ticks && p->starttime_ticks)
+        jobtable_gone(jt, p, r->t_ns);
+    for (size_t i = jt->n_procs; i-- > 0;) {
+        struct jt_process *q = jt->procs[i];
+        /* One the poller saw vanish was reaped about then (the pass is stamped when it starts, the wait when
+         * it returns): a wait stamped well after is another process's, the pid having come back. */
+        if (q->pid == r->pid && q->end == JT_END_GONE && r->t_ns <= q->end_ns + JT_PID_REUSE_NS &&
+            reaped_names(jt, q, r))
+            return q;
+    }
     return NULL;
+}
+
+/* A process nobody saw (no agent, between two samples) that a process of the job reaped: it was a process of
+ * the job. It lived at most from its reaper's start to the wait; its command line is unknown. */
+static struct jt_process *reaped_unseen(struct jobtable *jt, const struct jt_reaped *r)
+{
+    const struct jt_process *reaper = r->reaper > 0 ? jobtable_find_live(jt, r->reaper) : NULL;
+    if (!reaper && !r->by_collector)
+        return NULL;
+    /* It began after its reaper did, and after any earlier process of that pid ended (pids are reused). */
+    int64_t began = reaper ? reaper->first_seen_ns : jt->job.start_ns;
+    for (size_t i = jt->n_procs; i-- > 0;) {
+        if (jt->procs[i]->pid == r->pid) {
+            if (jt->procs[i]->end_ns > began)
+                began = jt->procs[i]->end_ns;
+            break;
+        }
+    }
+    static const char blob[] = "[unknown]";
+    struct jt_image_desc d = {
+        .pid = r->pid, .ppid = r->reaper, .starttime_ticks = r->starttime_ticks, .t_ns = began, .argv_blob = blob,
+        .argv_len = sizeof blob, .argc = 1, .placeholder = true, .source = JT_SOURCE_REAPER,
+    };
+    struct jt_process *p = process_new(jt, &d);
+    if (p)
+        p->last_seen_ns = r->t_ns;
+    return p;
 }
 
 struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *r)
 {
-    struct jt_process *p = jobtable_find_live(jt, r->pid);
+    struct jt_process *p = reaped_identity(jt, r);
     if (!p)
-        p = recently_gone(jt, r->pid);
+        p = reaped_unseen(jt, r);
     if (!p)
         return NULL;
     if (WIFEXITED(r->wait_status)) {
@@ -697,6 +804,101 @@ struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *
     return p;
 }
 
+/* ---- sampled group sums ---- */
+
+#define JT_GROUPS_MIN_CAP 32
+
+static uint32_t name_hash(const char *name)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
+
+/* The slot holding name, or the empty slot where it would go (cap is a power of two, never full). */
+static struct jt_group_sample *group_slot_find(const struct jt_group_samples *gs, const char *name)
+{
+    size_t mask = gs->cap - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+        if (!gs->slots[i].name || strcmp(gs->slots[i].name, name) == 0)
+            return &gs->slots[i];
+}
+
+static int group_samples_grow(struct jt_group_samples *gs)
+{
+    struct jt_group_samples grown = {.cap = gs->cap ? gs->cap * 2 : JT_GROUPS_MIN_CAP, .count = gs->count};
+    grown.slots = calloc(grown.cap, sizeof *grown.slots);
+    if (!grown.slots)
+        return -1;
+    for (size_t i = 0; i < gs->cap; i++)
+        if (gs->slots[i].name)
+            *group_slot_find(&grown, gs->slots[i].name) = gs->slots[i];
+    free(gs->slots);
+    *gs = grown;
+    return 0;
+}
+
+/* The group's entry, created empty if new; NULL on allocation failure. */
+static struct jt_group_sample *group_sample_get(struct jobtable *jt, const char *name)
+{
+    struct jt_group_samples *gs = &jt->group_samples;
+    if ((gs->count + 1) * 2 > gs->cap && group_samples_grow(gs) != 0)
+        return NULL;
+    struct jt_group_sample *g = group_slot_find(gs, name);
+    if (!g->name) {
+        if (!(g->name = strdup(name)))
+            return NULL;
+        gs->count++;
+    }
+    return g;
+}
+
+int jobtable_group_sample(struct jobtable *jt, const char *name, uint64_t kib, int64_t at_ns)
+{
+    struct jt_group_sample *g = group_sample_get(jt, name);
+    if (!g)
+        return -1;
+    if (g->peak.kind == JT_PEAK_NONE || kib > g->peak.kib)
+        g->peak = (struct jt_peak){kib, at_ns, JT_PEAK_SAMPLED};
+    return 0;
+}
+
+struct jt_peak jobtable_group_sampled_peak(const struct jobtable *jt, const char *name)
+{
+    if (!jt->group_samples.cap)
+        return (struct jt_peak){0};
+    const struct jt_group_sample *g = group_slot_find(&jt->group_samples, name);
+    return g->name ? g->peak : (struct jt_peak){0};
+}
+
+/* Sums the processes the poller read at t_ns by group, then raises each group's maximum: a sum over
+ * processes read in one pass is memory they held at (nearly) one moment. */
+static int group_samples_pass(struct jobtable *jt, int64_t t_ns)
+{
+    int rc = 0;
+    for (size_t i = 0; i < jt->live_cap; i++) {
+        const struct jt_process *p = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
+        if (!p || p->last_rss_ns != t_ns)
+            continue;
+        struct jt_group_sample *g = group_sample_get(jt, jobtable_group_name(jobtable_current_image(p)));
+        if (!g) {
+            rc = -1;
+            continue;
+        }
+        if (g->pass_ns != t_ns)
+            g->pass_kib = 0;
+        g->pass_ns = t_ns;
+        g->pass_kib += p->last_rss_kib;
+    }
+    for (size_t i = 0; i < jt->group_samples.cap; i++) {
+        struct jt_group_sample *g = &jt->group_samples.slots[i];
+        if (g->name && g->pass_ns == t_ns && (g->peak.kind == JT_PEAK_NONE || g->pass_kib > g->peak.kib))
+            g->peak = (struct jt_peak){g->pass_kib, t_ns, JT_PEAK_SAMPLED};
+    }
+    return rc;
+}
+
 int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, uint32_t process_count)
 {
     if (jt->n_samples == jt->cap_samples) {
@@ -708,7 +910,28 @@ int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, u
         jt->cap_samples = cap;
     }
     jt->samples[jt->n_samples++] = (struct jt_sample){t_ns, total_kib, process_count};
-    return 0;
+    return group_samples_pass(jt, t_ns);
+}
+
+/* An exec the agent announced (its peak sent just before) that no image report followed: the program could
+ * not load the agent (static, setuid, another ELF class), or the exec failed and the process died without a
+ * word. Either way what ran after is unknown to the agent: an unreported image stands for it, so the figure
+ * sent before the exec is never taken for the process's peak. */
+static void add_unreported_image(struct jobtable *jt, struct jt_process *p)
+{
+    struct jt_image *cur = jobtable_current_image(p);
+    if (!cur || !cur->exec_pending)
+        return;
+    static const char blob[] = "[unknown]";
+    struct jt_image_desc d = {
+        .pid = p->pid, .ppid = p->ppid, .starttime_ticks = p->starttime_ticks,
+        .t_ns = cur->exact.at_ns > cur->start_ns ? cur->exact.at_ns : cur->start_ns + 1,
+        .argv_blob = blob, .argv_len = sizeof blob, .argc = 1, .placeholder = true,
+    };
+    cur->exec_pending = false;
+    struct jt_image *img = image_insert(jt, p, &d);
+    if (img)
+        img->unreported = true;
 }
 
 void jobtable_finish(struct jobtable *jt, int64_t end_ns)
@@ -718,6 +941,7 @@ void jobtable_finish(struct jobtable *jt, int64_t end_ns)
         struct jt_process *p = jt->procs[i];
         if (!p->end_ns && p->last_seen_ns < end_ns && p->end == JT_END_RUNNING)
             p->last_seen_ns = end_ns;
+        add_unreported_image(jt, p);
     }
 }
 
@@ -783,18 +1007,42 @@ struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt)
     return best;
 }
 
+/* The upper bounds sweep the lifetimes of images, each holding its proven figure: an image counts in one
+ * set (the whole job, or the group of its program), and each set gets its own running sum. */
+/* 16 bytes an event (the sweep holds two per image, and qsort a copy of them): the set (relative to the
+ * pass, below SWEEP_SETS_PER_PASS) in the low bits of one word, the change of KiB above them. */
+#define SWEEP_SET_BITS 20
+#define SWEEP_SETS_PER_PASS ((size_t)1 << SWEEP_SET_BITS)
 struct sweep_event {
     int64_t t_ns;
-    int64_t delta_kib; /* +peak at start, -peak at end */
+    int64_t delta_set; /* delta_kib * SWEEP_SETS_PER_PASS + set: +peak at start, -peak at end */
 };
+
+static struct sweep_event sweep_event_of(int64_t t_ns, int64_t delta_kib, size_t set)
+{
+    return (struct sweep_event){t_ns, delta_kib * (int64_t)SWEEP_SETS_PER_PASS + (int64_t)set};
+}
+
+static size_t sweep_set(const struct sweep_event *e)
+{
+    return (size_t)(e->delta_set & (int64_t)(SWEEP_SETS_PER_PASS - 1));
+}
+
+static int64_t sweep_delta(const struct sweep_event *e)
+{
+    return (e->delta_set - (int64_t)sweep_set(e)) / (int64_t)SWEEP_SETS_PER_PASS;
+}
 
 static int sweep_cmp(const void *a, const void *b)
 {
     const struct sweep_event *x = a, *y = b;
+    if (sweep_set(x) != sweep_set(y))
+        return sweep_set(x) < sweep_set(y) ? -1 : 1;
     if (x->t_ns != y->t_ns)
         return x->t_ns < y->t_ns ? -1 : 1;
     /* At one instant, count starts before ends: the bound must cover a hand-over. */
-    return (x->delta_kib < y->delta_kib) - (x->delta_kib > y->delta_kib);
+    int64_t dx = sweep_delta(x), dy = sweep_delta(y);
+    return (dx < dy) - (dx > dy);
 }
 
 static int64_t image_end_ns(const struct jobtable *jt, const struct jt_process *p, const struct jt_image *img)
@@ -806,74 +1054,173 @@ static int64_t image_end_ns(const struct jobtable *jt, const struct jt_process *
     return jt->job.end_ns > img->start_ns ? jt->job.end_ns : img->start_ns;
 }
 
-/* The figure an image can be proven to stay under: its exact peak, else its process's bound; 0 and
- * *unbounded when neither is known (then the sampled figure stands in). */
-static uint64_t image_upper(const struct jt_process *p, const struct jt_image *img, bool *unbounded)
+/* Neither an exact peak nor its process's bound: nothing proves what the image stayed under. */
+static bool image_unbounded(const struct jt_process *p, const struct jt_image *img)
 {
-    uint64_t v;
-    if (img->exact.kind == JT_PEAK_EXACT)
-        v = img->exact.kib;
-    else if (p->bound_kib)
-        v = p->bound_kib;
-    else {
-        *unbounded = true;
-        v = 0;
-    }
+    return img->exact.kind != JT_PEAK_EXACT && !p->bound_kib;
+}
+
+/* The figure an image can be proven to stay under: its exact peak, else its process's bound; when
+ * neither is known the sampled figure stands in. */
+static uint64_t image_upper(const struct jt_process *p, const struct jt_image *img)
+{
+    uint64_t v = img->exact.kind == JT_PEAK_EXACT ? img->exact.kib : p->bound_kib;
     /* A sample above a figure would disprove it: trust the larger. */
     return img->sampled.kib > v ? img->sampled.kib : v;
 }
 
-bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t *unbounded_count)
+#define SWEEP_NO_SET ((size_t)-1)
+
+/* The sets images are swept in: every image in one set (names NULL), or the group named names[i]
+ * (sorted) in set i. */
+struct sweep_sets {
+    const char *const *names;
+    size_t n;
+    struct jt_upper *upper;    /* n results: kib, and the processes counted in unbounded and agentless */
+    uint32_t *last_unbounded;  /* n entries: id + 1 of the process last counted in unbounded */
+    uint32_t *last_agentless;  /* n entries: likewise for agentless */
+};
+
+static int name_cmp(const void *a, const void *b)
 {
-    size_t n = 0, unbounded = 0;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static size_t sweep_set_of(const struct sweep_sets *sets, const struct jt_image *img)
+{
+    if (!sets->names)
+        return 0;
+    const char *key = jobtable_group_name(img);
+    const char *const *hit = bsearch(&key, sets->names, sets->n, sizeof *sets->names, name_cmp);
+    return hit ? (size_t)(hit - sets->names) : SWEEP_NO_SET;
+}
+
+/* Appends the events of one process at ev; returns how many. */
+static size_t sweep_process(const struct jobtable *jt, const struct jt_process *p, struct sweep_sets *sets,
+                            size_t base, struct sweep_event *ev)
+{
+    size_t m = 0, held_set = SWEEP_NO_SET;
+    int64_t held = 0; /* what the process holds in held_set right now */
+    for (uint32_t k = 0; k < p->n_images; k++) {
+        const struct jt_image *img = &p->images[k];
+        size_t set = sweep_set_of(sets, img);
+        if (set != SWEEP_NO_SET && (set < base || set - base >= SWEEP_SETS_PER_PASS))
+            set = SWEEP_NO_SET; /* another pass's */
+        int64_t v = set != SWEEP_NO_SET ? (int64_t)image_upper(p, img) : 0;
+        if (set != SWEEP_NO_SET && image_unbounded(p, img) && sets->last_unbounded[set] != p->id + 1) {
+            sets->last_unbounded[set] = p->id + 1;
+            sets->upper[set].unbounded++;
+        }
+        if (set != SWEEP_NO_SET && !(img->sources & JT_SOURCE_AGENT) && sets->last_agentless[set] != p->id + 1) {
+            sets->last_agentless[set] = p->id + 1;
+            sets->upper[set].agentless++;
+        }
+        /* An exec within a set hands the process over from one image to the next: a change, not a sum. */
+        if (k > 0 && set == held_set && p->images[k - 1].end_ns == img->start_ns) {
+            ev[m++] = sweep_event_of(img->start_ns, v - held, set - base);
+        } else {
+            if (held_set != SWEEP_NO_SET)
+                ev[m++] = sweep_event_of(image_end_ns(jt, p, &p->images[k - 1]), -held, held_set - base);
+            if (set != SWEEP_NO_SET)
+                ev[m++] = sweep_event_of(img->start_ns, v, set - base);
+        }
+        held = v;
+        held_set = set;
+    }
+    if (held_set != SWEEP_NO_SET)
+        ev[m++] = sweep_event_of(image_end_ns(jt, p, &p->images[p->n_images - 1]), -held, held_set - base);
+    return m;
+}
+
+/* The highest running sum of each set into sets->upper[set].kib, SWEEP_SETS_PER_PASS sets a pass. Returns 0,
+ * or -1 on allocation failure. */
+static int sweep_sets_run(const struct jobtable *jt, struct sweep_sets *sets)
+{
+    size_t n = 0;
     for (size_t i = 0; i < jt->n_procs; i++)
         n += jt->procs[i]->n_images;
     struct sweep_event *ev = calloc(n ? 2 * n : 1, sizeof *ev);
-    if (!ev) {
-        *kib = 0;
-        *unbounded_count = n;
-        return false;
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < jt->n_procs; i++) {
-        const struct jt_process *p = jt->procs[i];
-        bool lacks = false;
-        int64_t held = 0; /* what the process holds in the sweep right now */
-        for (uint32_t k = 0; k < p->n_images; k++) {
-            const struct jt_image *img = &p->images[k];
-            int64_t v = (int64_t)image_upper(p, img, &lacks);
-            /* An exec hands the process over from one image to the next: a change, not a sum. */
-            if (k > 0 && p->images[k - 1].end_ns == img->start_ns) {
-                ev[m++] = (struct sweep_event){img->start_ns, v - held};
-            } else {
-                if (held)
-                    ev[m++] = (struct sweep_event){image_end_ns(jt, p, &p->images[k - 1]), -held};
-                ev[m++] = (struct sweep_event){img->start_ns, v};
-            }
-            held = v;
+    if (!ev)
+        return -1;
+    for (size_t base = 0; base < sets->n; base += SWEEP_SETS_PER_PASS) {
+        size_t m = 0;
+        for (size_t i = 0; i < jt->n_procs; i++)
+            m += sweep_process(jt, jt->procs[i], sets, base, ev + m);
+        qsort(ev, m, sizeof *ev, sweep_cmp);
+        int64_t cur = 0;
+        for (size_t i = 0; i < m; i++) {
+            if (i > 0 && sweep_set(&ev[i]) != sweep_set(&ev[i - 1]))
+                cur = 0;
+            cur += sweep_delta(&ev[i]);
+            struct jt_upper *u = &sets->upper[base + sweep_set(&ev[i])];
+            if (cur > 0 && (uint64_t)cur > u->kib)
+                u->kib = (uint64_t)cur;
         }
-        if (p->n_images)
-            ev[m++] = (struct sweep_event){image_end_ns(jt, p, &p->images[p->n_images - 1]), -held};
-        unbounded += lacks;
-    }
-    qsort(ev, m, sizeof *ev, sweep_cmp);
-    int64_t cur = 0, best = 0;
-    for (size_t i = 0; i < m; i++) {
-        cur += ev[i].delta_kib;
-        if (cur > best)
-            best = cur;
     }
     free(ev);
-    *kib = (uint64_t)best;
-    *unbounded_count = unbounded;
-    return unbounded == 0;
+    for (size_t i = 0; i < sets->n; i++)
+        sets->upper[i].proven = sets->upper[i].unbounded == 0 && sets->upper[i].agentless == 0;
+    return 0;
 }
 
-void jobtable_command_name(const struct jt_process *p, char *buf, size_t len)
+bool jobtable_total_upper_bound(const struct jobtable *jt, struct jt_upper *out)
 {
-    const struct jt_image *img = jobtable_current_image(p);
+    uint32_t last_unbounded = 0, last_agentless = 0;
+    struct sweep_sets sets = {.names = NULL, .n = 1, .upper = out, .last_unbounded = &last_unbounded,
+                              .last_agentless = &last_agentless};
+    memset(out, 0, sizeof *out);
+    if (sweep_sets_run(jt, &sets) != 0) {
+        out->unbounded = jt->n_procs;
+        return false;
+    }
+    out->dropped = jt->stats.dropped_foreign;
+    out->proven = out->proven && out->dropped == 0;
+    return out->proven;
+}
+
+/* Largest exact or sampled peak of one image of each group: a lower bound of its footprint. A fork
+ * child's copy of its parent is left out, as in jobtable_process_peak. */
+static void footprint_singles(const struct jobtable *jt, const struct sweep_sets *sets, struct jt_footprint *out)
+{
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        for (uint32_t k = 0; k < p->n_images; k++) {
+            if (p->images[k].parent_copy && k + 1 < p->n_images)
+                continue;
+            size_t set = sweep_set_of(sets, &p->images[k]);
+            struct jt_peak pk = jobtable_image_best_peak(&p->images[k]);
+            if (set == SWEEP_NO_SET || pk.kind == JT_PEAK_NONE)
+                continue;
+            if (out[set].single.kind == JT_PEAK_NONE || pk.kib > out[set].single.kib) {
+                out[set].single = pk;
+                out[set].single_of = p;
+            }
+        }
+    }
+}
+
+int jobtable_group_footprints(const struct jobtable *jt, const char *const *names, size_t n,
+                              struct jt_footprint *out)
+{
+    struct jt_upper *upper = calloc(n ? n : 1, sizeof *upper);
+    uint32_t *last_unbounded = calloc(n ? n : 1, sizeof *last_unbounded);
+    uint32_t *last_agentless = calloc(n ? n : 1, sizeof *last_agentless);
+    struct sweep_sets sets = {.names = names, .n = n, .upper = upper, .last_unbounded = last_unbounded,
+                              .last_agentless = last_agentless};
+    int rc = (upper && last_unbounded && last_agentless) ? sweep_sets_run(jt, &sets) : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        out[i] = (struct jt_footprint){.sampled = jobtable_group_sampled_peak(jt, names[i]), .upper = upper[i]};
+    if (rc == 0)
+        footprint_singles(jt, &sets, out);
+    free(upper);
+    free(last_unbounded);
+    free(last_agentless);
+    return rc;
+}
+
+const char *jobtable_group_name(const struct jt_image *img)
+{
     const char *arg0 = (img && img->argc) ? img->argv[0] : "?";
     const char *slash = strrchr(arg0, '/');
-    const char *base = (slash && slash[1]) ? slash + 1 : arg0;
-    snprintf(buf, len, "%s", base);
+    return (slash && slash[1]) ? slash + 1 : arg0;
 }

@@ -59,6 +59,8 @@ struct jt_image {
     char *label; /* argv joined by spaces: the command line shown in reports */
     int64_t start_ns;
     int64_t end_ns; /* 0 while current */
+    int64_t agent_start_ns; /* the instant the agent stamped on its start message: how its later reports
+                             * name the image (start_ns may move earlier when merged with a sighting) */
     struct jt_peak exact;   /* kind EXACT or NONE */
     struct jt_peak sampled; /* kind SAMPLED or NONE */
     uint64_t cpu_user_us;
@@ -66,6 +68,7 @@ struct jt_image {
     unsigned sources; /* enum jt_source bits */
     bool exec_pending; /* the agent announced an exec; a relabel seen by the poller is believed */
     bool placeholder;  /* argv unknown (read while the process was exiting): "[comm]" stands in */
+    bool unreported;   /* an exec the agent announced and never followed: a program it could not enter */
     bool parent_copy;  /* a fork child's first image: its parent's program, and mostly its parent's pages */
 };
 
@@ -84,6 +87,7 @@ struct jt_process {
     int signal;     /* JT_END_SIGNALED */
     uint64_t bound_kib; /* ru_maxrss from a wait (never below a figure seen), 0 when unknown */
     uint64_t last_rss_kib;
+    int64_t last_rss_ns; /* when the poller read last_rss_kib: which processes a sample summed */
     struct jt_image *images;
     uint32_t n_images;
     uint32_t cap_images;
@@ -113,6 +117,7 @@ struct jt_job {
     uint32_t interval_ms;
     int exit_code; /* what memwatch exits with: the job's code, or 128+N */
     bool agent_enabled;
+    bool agent_32bit; /* a 32-bit agent was injected too: 32-bit programs are entered like the others */
     char *memwatch_version;
     char *kernel;   /* uname -sr */
     char *hostname;
@@ -123,6 +128,7 @@ struct jt_job {
 struct jt_stats {
     uint64_t bad_messages;
     uint64_t orphan_messages; /* valid, but for no process of the job */
+    uint64_t dropped_foreign; /* from a sender not shown to belong to the job, or a forged child end */
     uint64_t agent_images;    /* image starts reported by the agent */
 };
 
@@ -131,6 +137,20 @@ struct jt_stats {
 struct jt_argv_block;
 struct jt_argv_pool {
     struct jt_argv_block **buckets;
+    size_t cap;
+    size_t count;
+};
+
+/* The most the images of one program held together at one poller sample, keyed by the group name of
+ * reports: a lower bound of the group's footprint that only sampling time can know. */
+struct jt_group_sample {
+    char *name;          /* owned; NULL for an empty slot */
+    struct jt_peak peak; /* SAMPLED: the largest per-sample sum and when, or NONE */
+    uint64_t pass_kib;   /* the sum of the sample being added */
+    int64_t pass_ns;
+};
+struct jt_group_samples {
+    struct jt_group_sample *slots; /* open addressing by name */
     size_t cap;
     size_t count;
 };
@@ -146,6 +166,7 @@ struct jobtable {
     size_t n_samples;
     size_t cap_samples;
     struct jt_argv_pool argv_pool;
+    struct jt_group_samples group_samples;
     struct jt_job job;
     struct jt_stats stats;
 };
@@ -164,11 +185,19 @@ struct jt_image_desc {
     bool forked; /* a fork child: new process, same image as its parent */
     bool placeholder; /* argv_blob is "[comm]": the real command line could not be read */
     enum jt_source source;
+    uint64_t hwm_kib; /* the poller's reading of VmHWM: a lower bound of the image's peak; 0 unknown */
 };
+
+/* The kernel hands out pids in increasing order up to pid_max (32768 at least) before it reuses one: no job
+ * cycles through them this fast, so a pid seen to end is not another process's within this time. */
+#define JT_PID_REUSE_NS 1000000000LL
 
 /* A wait result for a process of the job. */
 struct jt_reaped {
     pid_t pid;
+    uint64_t starttime_ticks; /* which process of that pid, when the reaper could tell (memwatch can); 0 unknown */
+    pid_t reaper;      /* the process of the job that waited; 0 when unknown */
+    bool by_collector; /* memwatch's own wait: its children are the root and the orphans it adopted */
     int64_t t_ns;
     int wait_status;
     uint64_t maxrss_kib; /* 0 when unknown */
@@ -188,7 +217,7 @@ struct jt_image *jobtable_current_image(const struct jt_process *p);
  * ordered by start instant whatever order reports arrive in. Returns the process, or NULL on allocation
  * failure. */
 struct jt_process *jobtable_image_started(struct jobtable *jt, const struct jt_image_desc *desc);
-/* The poller saw a live process with this RSS. Creates it if new; a changed starttime means a reused pid
+/* The poller saw a live process with this RSS (and desc->hwm_kib, when read). Creates it if new; a changed starttime means a reused pid
  * (the old process is ended as gone); a changed command line means an exec the agent did not report. */
 struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_desc *desc, uint64_t rss_kib);
 /* The agent's VmHWM for one image of p. Messages from different connections can arrive out of order, so a
@@ -203,13 +232,24 @@ struct jt_peak_report {
 };
 void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct jt_peak_report *r);
 /* A wait reaped pid: records how it ended and ru_maxrss as a bound. A process the poller already saw vanish
- * (ended "gone") learns its status late. Unknown pids are ignored (returns NULL). */
+ * (ended "gone") learns its status late; a result older than the live process's first sighting belongs to
+ * an earlier process of that pid. An unknown pid reaped by a known process of the job (r->reaper) was a
+ * process of the job nobody saw: it is created, with its bound. Otherwise returns NULL. */
 struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *r);
+/* A reading of p's VmHWM by someone about to kill it (memwatch forwarding a signal, or a process of the job
+ * through its agent): a lower bound of its current image's peak, the last one taken. */
+void jobtable_hwm_reading(struct jobtable *jt, struct jt_process *p, int64_t t_ns, uint64_t hwm_kib);
 /* p vanished without a known status (e.g. /proc/PID disappeared). */
 void jobtable_gone(struct jobtable *jt, struct jt_process *p, int64_t t_ns);
-/* Records one job-wide sample (the poller has already called jobtable_observed for each process). */
+/* Records one job-wide sample (the poller has already called jobtable_observed for each process), and each
+ * group's sum of the processes read at t_ns. Returns 0, or -1 on allocation failure. */
 int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, uint32_t process_count);
-/* Closes the table at end_ns: processes still running stay JT_END_RUNNING, their lifetimes end here. */
+/* Raises a group's sampled footprint to kib at at_ns (for a sample, or a report read back). 0, or -1. */
+int jobtable_group_sample(struct jobtable *jt, const char *name, uint64_t kib, int64_t at_ns);
+/* A group's highest per-sample sum (SAMPLED), or a NONE peak when no sample saw the group. */
+struct jt_peak jobtable_group_sampled_peak(const struct jobtable *jt, const char *name);
+/* Closes the table at end_ns: processes still running stay JT_END_RUNNING, their lifetimes end here. An
+ * exec the agent announced and no image followed becomes an unreported image (no exact figure). */
 void jobtable_finish(struct jobtable *jt, int64_t end_ns);
 
 /* Peak of an image: exact when the agent reported it, else sampled. VmHWM does not say when the peak was:
@@ -222,17 +262,40 @@ struct jt_peak jobtable_image_best_peak(const struct jt_image *img);
 struct jt_peak jobtable_process_peak(const struct jt_process *p);
 /* The highest sampled total (a lower bound of the true total peak) and when. */
 struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt);
-/* A proven upper bound of the total peak: the most that processes alive at one moment could have held,
- * using each image's exact peak or its process's bound. Returns false when some process has neither
- * (then *kib is what the others could hold and *unbounded_count says how many lack a figure). */
-bool jobtable_total_upper_bound(const struct jobtable *jt, uint64_t *kib, size_t *unbounded_count);
+/* An upper bound of a total: the most that the images alive at one moment could have held, each at its exact
+ * peak or its process's bound (a sample above them wins). It is proven only when every process has such a
+ * figure for every image AND the agent entered every image: a program without the agent (static, setuid,
+ * another ELF class, --no-agent) can start processes that live between two samples and nobody sees. */
+struct jt_upper {
+    uint64_t kib;
+    size_t unbounded; /* processes with an image lacking both an exact peak and a bound */
+    size_t agentless; /* processes with an image the agent never entered */
+    uint64_t dropped; /* (whole job only) messages whose sender could not be tied to the job: it may have been
+                       * one of the job's processes, listed nowhere */
+    bool proven;
+};
+/* The whole job's; false (and out->proven false) also on allocation failure. */
+bool jobtable_total_upper_bound(const struct jobtable *jt, struct jt_upper *out);
+
+/* A group's footprint: what the images running its program held at one moment, summed over processes. */
+struct jt_footprint {
+    struct jt_peak sampled;             /* highest per-sample sum (SAMPLED), or NONE */
+    struct jt_peak single;              /* largest exact or sampled peak of one image, or NONE ... */
+    const struct jt_process *single_of; /* ... and its process */
+    struct jt_upper upper;              /* the sweep of jobtable_total_upper_bound over the group's images */
+};
+/* Footprints of n groups at once; names sorted by strcmp, out[i] for names[i]. Returns 0, or -1 on
+ * allocation failure. */
+int jobtable_group_footprints(const struct jobtable *jt, const char *const *names, size_t n,
+                              struct jt_footprint *out);
 
 /* CPU time of the process (cumulative across its images), in microseconds. */
 void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us);
 /* Joins argv with spaces into a new string (never NULL on success). */
 char *jobtable_join_argv(char *const *argv, uint32_t argc);
-/* basename of argv[0] of the current image, into buf: the group key of reports. */
-void jobtable_command_name(const struct jt_process *p, char *buf, size_t len);
+/* The group key of reports and of sampled group sums: basename of the image's argv[0] ("?" when unknown),
+ * in place (valid as long as the image). A process's group is that of its current image. */
+const char *jobtable_group_name(const struct jt_image *img);
 
 /* Adds a point to a series (exposed for unit tests and for readers that rebuild a table). */
 int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib);

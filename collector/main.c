@@ -8,9 +8,10 @@ int main(int argc, char **argv)
 {
     struct cli_options opt;
     char err[CLI_ERROR_MAX];
-    if (cli_parse(argc, argv, &opt, err, sizeof err) != 0) {
+    int rc = cli_parse(argc, argv, &opt, err, sizeof err);
+    if (rc != 0) {
         fprintf(stderr, "memwatch: %s\n", err);
-        return CLI_EXIT_FAILURE;
+        return rc;
     }
     switch (opt.command) {
     case CLI_HELP: cli_print_help(stdout); return 0;

@@ -1,6 +1,7 @@
 /* The poller: reads only job processes (and their children lists), never a scan of all of /proc. */
 #include "poller.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,17 @@ static void describe(struct poller *pl, const struct inspector_proc *ip, struct 
     d->argv_truncated = truncated;
 }
 
+/* Only a process the agent has not entered can be a vfork child before its exec (the agent reports each
+ * image it enters), and only one whose parent is of the job matters: one kcmp for each such sighting. */
+static bool shares_parent_vm(struct poller *pl, const struct jt_process *p, const struct inspector_proc *ip)
+{
+    if (p && (jobtable_current_image(p)->sources & JT_SOURCE_AGENT))
+        return false;
+    if (ip->ppid <= 0 || !jobtable_find_live(pl->jt, ip->ppid))
+        return false;
+    return inspector_same_vm(ip->pid, ip->ppid) == 1;
+}
+
 static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals *tot)
 {
     struct jt_process *p = jobtable_find_live(pl->jt, pid);
@@ -69,27 +81,37 @@ static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals 
     struct inspector_proc ip;
     pl->proc_reads++;
     if (inspector_read_proc(pid, &ip) != 0) {
-        if (p)
+        /* Only a process that is no more is gone: a read that failed for want of a descriptor (EMFILE)
+         * or memory says nothing about it. */
+        if (p && inspector_gone(errno))
             jobtable_gone(pl->jt, p, now);
         return;
     }
     if (ip.state == 'Z')
         return; /* holds no memory; whoever reaps it reports how it ended */
+    uint64_t hwm_kib = 0;
+    pl->proc_reads++;
+    if (inspector_read_hwm(pid, &hwm_kib) != 0)
+        hwm_kib = 0;
     char argv[MW_ARGV_MAX];
     struct jt_image_desc d = {
         .pid = pid, .ppid = ip.ppid, .starttime_ticks = ip.starttime_ticks, .t_ns = now,
-        .source = JT_SOURCE_POLLER,
+        .source = JT_SOURCE_POLLER, .hwm_kib = hwm_kib,
     };
     bool reused = p && p->starttime_ticks && p->starttime_ticks != ip.starttime_ticks;
     bool exec_seen = p && (strcmp(p->comm, ip.comm) != 0 || p->code_start != ip.code_start);
     if (!p || reused || exec_seen)
         describe(pl, &ip, &d, argv, sizeof argv);
-    p = jobtable_observed(pl->jt, &d, ip.rss_kib);
+    /* A vfork child before its exec holds its parent's memory, not memory of its own: counted once. */
+    uint64_t own_kib = shares_parent_vm(pl, p, &ip) ? 0 : ip.rss_kib;
+    if (own_kib == 0)
+        d.hwm_kib = 0;
+    p = jobtable_observed(pl->jt, &d, own_kib);
     if (!p)
         return;
     snprintf(p->comm, sizeof p->comm, "%s", ip.comm);
     p->code_start = ip.code_start;
-    tot->rss_kib += ip.rss_kib;
+    tot->rss_kib += own_kib;
     tot->count++;
     pl->proc_reads++;
     if (inspector_children_supported())

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "inspector/inspector.h"
 #include "launcher.h"
+#include "live.h"
 #include "memwatch/wire.h"
 #include "outfile.h"
 #include "poller.h"
@@ -26,12 +27,11 @@
 
 #define SESSION_ERROR_MAX 1024
 #define SESSION_EPOLL_BATCH 64
-#define SESSION_OUTPUTS 3
+#define SESSION_ROOT_ARGV_MAX 65536 /* the root's command line as /proc shows it */
 
-/* Marks the timer and the signalfd in epoll data (agent connections carry their own pointer). */
-static char session_timer_tag, session_signal_tag;
-
-enum session_output { OUT_JSON, OUT_CSV, OUT_TIMELINE };
+/* Tags in epoll data for the sampling timer, the signalfd and the live line's timer; anything else is the
+ * agents' socket, which events handles. */
+static char session_timer_tag, session_signal_tag, session_live_tag;
 
 struct session {
     const struct cli_options *opt;
@@ -39,8 +39,8 @@ struct session {
     struct events ev;
     struct poller poller;
     struct report_filter filter;
-    struct outfile out[SESSION_OUTPUTS];
-    bool out_used[SESSION_OUTPUTS];
+    struct outfile out[CLI_OUTPUTS];
+    bool out_used[CLI_OUTPUTS];
     struct launcher_job job;
     char agent_path[4096];
     bool agent;
@@ -53,18 +53,19 @@ struct session {
     bool no_children; /* every descendant reaped: as subreaper, memwatch inherits the whole job */
     bool stop; /* listen: a signal asked to stop */
     int forwarded_signals;
+    struct live live; /* the status line while the job runs */
 };
 
 static void say(const char *msg) { fprintf(stderr, "memwatch: %s\n", msg); }
 
 static int prepare_outputs(struct session *s, char *err, size_t errlen)
 {
-    const char *paths[SESSION_OUTPUTS] = {s->opt->json_path, s->opt->csv_path, s->opt->timeline_path};
-    const char *names[SESSION_OUTPUTS] = {"--json", "--csv", "--timeline"};
-    for (int i = 0; i < SESSION_OUTPUTS; i++) {
+    const char *paths[CLI_OUTPUTS];
+    cli_output_paths(s->opt, paths);
+    for (int i = 0; i < CLI_OUTPUTS; i++) {
         if (!paths[i])
             continue;
-        if (outfile_prepare(&s->out[i], names[i], paths[i], err, errlen) != 0)
+        if (outfile_prepare(&s->out[i], cli_output_names[i], paths[i], err, errlen) != 0)
             return -1;
         s->out_used[i] = true;
     }
@@ -73,7 +74,7 @@ static int prepare_outputs(struct session *s, char *err, size_t errlen)
 
 static void discard_outputs(struct session *s)
 {
-    for (int i = 0; i < SESSION_OUTPUTS; i++)
+    for (int i = 0; i < CLI_OUTPUTS; i++)
         if (s->out_used[i])
             outfile_discard(&s->out[i]);
 }
@@ -82,7 +83,7 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 {
     sigset_t mask;
     sigemptyset(&mask);
-    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&mask, sigs[i]);
     sigprocmask(SIG_BLOCK, &mask, &s->old_mask);
@@ -120,6 +121,7 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->start_ns = job->anchor.mono_ns;
     job->interval_ms = s->opt->interval_ms;
     job->agent_enabled = s->agent;
+    job->agent_32bit = s->agent && strstr(s->agent_path, "$LIB") != NULL; /* both classes: see launcher */
     job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
     for (int i = 0; job->argv && i < argc; i++)
         job->argv[job->argc++] = strdup(argv[i]);
@@ -134,15 +136,25 @@ static void record_job_facts(struct session *s, char **argv, int argc)
 static void reap_children(struct session *s)
 {
     for (;;) {
+        /* Peek first: the zombie's /proc entry still tells which process of that pid it is (start time). */
+        siginfo_t si = {0};
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+            s->no_children = errno == ECHILD;
+            return;
+        }
+        if (si.si_pid == 0)
+            return;
+        struct inspector_proc zombie = {0};
+        inspector_read_proc(si.si_pid, &zombie);
         int status;
         struct rusage ru;
-        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
-        if (pid < 0 && errno == ECHILD)
-            s->no_children = true;
+        pid_t pid = wait4(si.si_pid, &status, WNOHANG, &ru);
         if (pid <= 0)
             return;
         struct jt_reaped r = {
             .pid = pid,
+            .starttime_ticks = zombie.starttime_ticks,
+            .by_collector = true,
             .t_ns = clock_mono_ns(),
             .wait_status = status,
             .maxrss_kib = (uint64_t)ru.ru_maxrss,
@@ -159,6 +171,37 @@ static void reap_children(struct session *s)
     }
 }
 
+/* A signal sent to memwatch alone goes to the job's processes that a signal to the group would have reached:
+ * those still in memwatch's process group (a daemon that left it is left alone, as it would be bare). */
+static void forward_signal(struct session *s, int signo)
+{
+    pid_t group = getpgrp();
+    for (size_t i = 0; i < s->jt.n_procs; i++) {
+        struct jt_process *p = s->jt.procs[i];
+        if (p->end != JT_END_RUNNING || p->pid == getpid() || getpgid(p->pid) != group)
+            continue;
+        /* The last figure anyone can read if the signal ends it: its VmHWM now. */
+        uint64_t hwm = 0;
+        if (inspector_read_hwm(p->pid, &hwm) == 0 && hwm > 0)
+            jobtable_hwm_reading(&s->jt, p, clock_mono_ns(), hwm);
+        if (kill(p->pid, signo) == 0)
+            s->forwarded_signals++;
+    }
+}
+
+/* The live line and its scroll region leave the terminal first, then memwatch stops by the same SIGTSTP (the
+ * shell reports "Stopped" as for the bare job); after fg the next tick draws the line again. */
+static void stop_like_the_job(struct session *s)
+{
+    live_suspend(&s->live);
+    sigset_t tstp;
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
+    sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+    raise(SIGTSTP);
+    sigprocmask(SIG_BLOCK, &tstp, NULL);
+}
+
 static void on_signal(struct session *s)
 {
     struct signalfd_siginfo si;
@@ -167,20 +210,29 @@ static void on_signal(struct session *s)
             reap_children(s);
             continue;
         }
+        if (si.ssi_signo == SIGTSTP) { /* Ctrl-Z reached the job too: stop beside it, as `time` does */
+            stop_like_the_job(s);
+            continue;
+        }
+        if (si.ssi_signo == SIGWINCH) { /* the terminal's own to the job too: never forwarded */
+            live_resize(&s->live);
+            continue;
+        }
         if (s->opt->command == CLI_LISTEN) {
             s->stop = true;
             continue;
         }
-        /* The job decides what the signal means; memwatch keeps watching and still reports. */
-        if (s->job.pid > 0 && kill(-s->job.pid, (int)si.ssi_signo) == 0)
-            s->forwarded_signals++;
+        /* The job decides what the signal means; memwatch keeps watching and still reports. A signal the
+         * terminal or the group already delivered to the job is not sent twice. */
+        if (s->job.pid > 0 && !launcher_signal_reached_job(si.ssi_code, (pid_t)si.ssi_pid))
+            forward_signal(s, (int)si.ssi_signo);
     }
 }
 
 static bool job_finished(const struct session *s)
 {
     if (s->opt->command == CLI_LISTEN) {
-        bool idle = s->ev.total_conns > 0 && s->ev.n_conns == 0 && s->jt.live_count == 0;
+        bool idle = events_heard(&s->ev) && s->jt.live_count == 0;
         return s->stop || (s->opt->until_idle && idle);
     }
     if (!s->root_done)
@@ -203,13 +255,14 @@ static void event_loop(struct session *s)
                     events_drain(&s->ev);
                     poller_sample(&s->poller, clock_mono_ns());
                 }
+            } else if (tag == &session_live_tag) {
+                live_tick(&s->live);
             } else if (tag == &session_signal_tag) {
                 on_signal(s);
             } else {
-                events_handle(&s->ev, tag);
+                events_handle(&s->ev);
             }
         }
-        events_release_closed(&s->ev);
     }
 }
 
@@ -234,13 +287,15 @@ static int write_reports(struct session *s)
     }
     int rc = 0;
     if (!s->opt->quiet)
-        report_summary_write(stderr, &view, use_color(s->opt));
+        report_summary_write(stderr, &view,
+                             &(struct report_summary_options){report_terminal_width(STDERR_FILENO), use_color(s->opt)});
     if (s->opt->json_stdout && (report_json_write(stdout, &view) != 0 || fflush(stdout) != 0)) {
         say("cannot write the JSON report to stdout");
         rc = -1;
     }
-    session_formatter formats[SESSION_OUTPUTS] = {report_json_write, report_csv_write, report_timeline_write};
-    for (int i = 0; i < SESSION_OUTPUTS; i++) {
+    session_formatter formats[CLI_OUTPUTS] = {[CLI_OUT_JSON] = report_json_write, [CLI_OUT_CSV] = report_csv_write,
+                                              [CLI_OUT_TIMELINE] = report_timeline_write};
+    for (int i = 0; i < CLI_OUTPUTS; i++) {
         if (!s->out_used[i])
             continue;
         char err[SESSION_ERROR_MAX];
@@ -270,6 +325,7 @@ static void finish(struct session *s)
 static void teardown(struct session *s)
 {
     events_close(&s->ev);
+    launcher_agent_release();
     poller_free(&s->poller);
     report_filter_free(&s->filter);
     jobtable_free(&s->jt);
@@ -280,6 +336,30 @@ static void teardown(struct session *s)
     if (s->timer_fd >= 0)
         close(s->timer_fd);
     sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+}
+
+/* The end of every session: the last reads and sample, the reports, the teardown. False when a report could
+ * not be written (said already). */
+static bool session_conclude(struct session *s, int exit_code)
+{
+    finish(s);
+    s->jt.job.exit_code = exit_code;
+    bool reported = write_reports(s) == 0;
+    teardown(s);
+    return reported;
+}
+
+/* An agent the user named and that cannot be used is a mistake to report, never a reason to fall back to
+ * polling: the fallback is only for an agent not installed beside memwatch. */
+static bool explicit_agent_missing(char *err, size_t errlen)
+{
+    const char *named = getenv("MEMWATCH_AGENT");
+    if (named == NULL || named[0] == '\0')
+        return false;
+    char why[128];
+    int e = access(named, R_OK) != 0 ? errno : EINVAL;
+    snprintf(err, errlen, "MEMWATCH_AGENT '%.900s' cannot be used: %s", named, outfile_errno_text(e, why, sizeof why));
+    return true;
 }
 
 /* What every session checks before anything starts: filters, outputs, the agent, the loop. */
@@ -295,7 +375,14 @@ static int session_prepare(struct session *s, const struct cli_options *opt, cha
     if (prepare_outputs(s, err, errlen) != 0)
         return -1;
     s->agent = !opt->no_agent;
-    if (s->agent && launcher_find_agent(s->agent_path, sizeof s->agent_path) != 0) {
+    int found = s->agent ? launcher_find_agent(s->agent_path, sizeof s->agent_path) : 0;
+    if (found == LAUNCHER_AGENT_UNUSABLE) {
+        snprintf(err, errlen, "%.1000s", s->agent_path);
+        return -1;
+    }
+    if (found != 0) {
+        if (explicit_agent_missing(err, errlen))
+            return -1;
         if (opt->command == CLI_LISTEN) {
             snprintf(err, errlen, "cannot find the agent (tried %.900s); set MEMWATCH_AGENT", s->agent_path);
             return -1;
@@ -320,28 +407,32 @@ static int fail_prepared(struct session *s, const char *err, int code)
 }
 
 /* The root enters the table with the argv memwatch gave it, even if it is already a zombie. */
+/* The root enters the table as it runs now: launcher_start returned after its exec, so /proc shows the
+ * program itself (`/bin/sh ./script.sh` for a script, not the `./script.sh` memwatch was given) and the
+ * agent's report of that image merges with this sighting. Only when /proc cannot tell (already a zombie)
+ * does memwatch's own argv stand in, as a placeholder the agent's report replaces. */
 static struct jt_process *adopt_root(struct session *s, int64_t now)
 {
-    size_t len = 0;
-    for (int i = 0; i < s->opt->job_argc; i++)
-        len += strlen(s->opt->job_argv[i]) + 1;
-    char *blob = malloc(len ? len : 1);
-    if (!blob)
-        return NULL;
-    size_t off = 0;
-    for (int i = 0; i < s->opt->job_argc; i++) {
-        size_t n = strlen(s->opt->job_argv[i]) + 1;
-        memcpy(blob + off, s->opt->job_argv[i], n);
-        off += n;
-    }
+    static char blob[SESSION_ROOT_ARGV_MAX];
     struct inspector_proc ip = {0};
     inspector_read_proc(s->job.pid, &ip);
     struct jt_image_desc d = {
         .pid = s->job.pid, .ppid = getpid(), .starttime_ticks = ip.starttime_ticks, .t_ns = now,
-        .argv_blob = blob, .argv_len = len, .argc = (uint32_t)s->opt->job_argc, .source = JT_SOURCE_POLLER,
+        .argv_blob = blob, .source = JT_SOURCE_POLLER,
     };
+    if (inspector_read_cmdline(s->job.pid, blob, sizeof blob, &d.argv_len, &d.argc, &d.argv_truncated) != 0 ||
+        d.argc == 0) {
+        d.argv_len = 0;
+        for (int i = 0; i < s->opt->job_argc && d.argv_len < sizeof blob; i++) {
+            size_t n = strnlen(s->opt->job_argv[i], sizeof blob - d.argv_len - 1);
+            memcpy(blob + d.argv_len, s->opt->job_argv[i], n);
+            blob[d.argv_len + n] = '\0';
+            d.argv_len += n + 1;
+        }
+        d.argc = (uint32_t)s->opt->job_argc;
+        d.placeholder = true;
+    }
     struct jt_process *root = jobtable_observed(&s->jt, &d, ip.state == 'Z' ? 0 : ip.rss_kib);
-    free(blob);
     if (!root)
         return NULL;
     root->is_root = true;
@@ -372,15 +463,28 @@ int session_run(const struct cli_options *opt)
     struct jt_process *root = adopt_root(&s, now);
     jobtable_add_sample(&s.jt, now, root ? root->last_rss_kib : 0, root ? 1 : 0);
     arm_timer(&s);
+    struct live_config live = {.when = opt->live, .color = opt->color, .quiet = opt->quiet, .jt = &s.jt,
+                               .start_ns = s.jt.job.start_ns, .epoll_fd = s.epoll_fd, .epoll_tag = &session_live_tag};
+    live_start(&s.live, &live);
     event_loop(&s);
-    launcher_restore_terminal(&s.job);
-    finish(&s);
-    s.jt.job.exit_code = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
-    rc = s.jt.job.exit_code;
-    if (write_reports(&s) != 0)
-        rc = CLI_EXIT_FAILURE;
-    teardown(&s);
+    live_stop(&s.live); /* the line and its scroll region go before anything else is written */
+    launcher_release_terminal(&s.job);
+    rc = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
+    if (!session_conclude(&s, rc))
+        return CLI_EXIT_FAILURE;
+    if (s.root_done)
+        launcher_die_like(s.root_status);
     return rc;
+}
+
+/* Exact inverses of the exports: the user's own LD_PRELOAD entries, if any, are kept. */
+static void print_undo(const struct session *s)
+{
+    fprintf(stderr,
+            "memwatch: afterwards, undo them with:\n"
+            "  unset %s %s\n"
+            "  LD_PRELOAD=${LD_PRELOAD#'%s'}; LD_PRELOAD=${LD_PRELOAD#:}; [ -n \"$LD_PRELOAD\" ] || unset LD_PRELOAD\n",
+            MW_ENV_SOCKET, MW_ENV_AGENT_PATH, s->agent_path);
 }
 
 static void print_exports(const struct session *s)
@@ -389,9 +493,10 @@ static void print_exports(const struct session *s)
             "memwatch: listening. In the shell that starts the job, run:\n"
             "  export %s='%s'\n"
             "  export %s='%s'\n"
-            "  export LD_PRELOAD='%s'${LD_PRELOAD:+:$LD_PRELOAD}\n"
-            "memwatch: stop with Ctrl-C (or SIGTERM) to write the reports%s\n",
-            MW_ENV_SOCKET, s->ev.path, MW_ENV_AGENT_PATH, s->agent_path, s->agent_path,
+            "  export LD_PRELOAD='%s'${LD_PRELOAD:+:$LD_PRELOAD}\n",
+            MW_ENV_SOCKET, s->ev.path, MW_ENV_AGENT_PATH, s->agent_path, s->agent_path);
+    print_undo(s);
+    fprintf(stderr, "memwatch: stop with Ctrl-C (or SIGTERM) to write the reports%s\n",
             s->opt->until_idle ? "; --until-idle stops after the last process ends" : "");
 }
 
@@ -405,13 +510,10 @@ int session_listen(const struct cli_options *opt)
     }
     if (session_prepare(&s, opt, err, sizeof err) != 0)
         return fail_prepared(&s, err, CLI_EXIT_FAILURE);
+    events_trust_user(&s.ev); /* no root to tie processes to: the user's own belong to the job */
     record_job_facts(&s, NULL, 0);
     print_exports(&s);
     arm_timer(&s);
     event_loop(&s);
-    finish(&s);
-    s.jt.job.exit_code = 0;
-    int rc = write_reports(&s) != 0 ? CLI_EXIT_FAILURE : 0;
-    teardown(&s);
-    return rc;
+    return session_conclude(&s, 0) ? 0 : CLI_EXIT_FAILURE;
 }

@@ -2,7 +2,6 @@
 #include "units.h"
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,55 +20,58 @@ static const struct units_suffix units_suffixes[] = {
     {"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 60 * 60 * 1000},
 };
 
-/* Decimal digits at *p into *value; false when there are none or they overflow. */
-static bool units_read_integer(const char **p, uint64_t *value, int *digits)
+/* Decimal digits at *p into *value, saturating: a huge number is a duration too long, not a typo. Returns
+ * the number of digits read. */
+static int units_read_integer(const char **p, uint64_t *value)
 {
     uint64_t v = 0;
     int n = 0;
     while (isdigit((unsigned char)**p)) {
         unsigned d = (unsigned)(**p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
+        v = (v > (UINT64_MAX - d) / 10) ? UINT64_MAX : v * 10 + d;
         n++;
         (*p)++;
     }
     *value = v;
-    *digits = n;
-    return n > 0;
+    return n;
 }
 
-int units_parse_duration_ms(const char *text, uint32_t *ms)
+static const struct units_suffix *units_find_suffix(const char *name)
+{
+    for (size_t i = 0; i < sizeof units_suffixes / sizeof units_suffixes[0]; i++)
+        if (strcmp(name, units_suffixes[i].name) == 0)
+            return &units_suffixes[i];
+    return NULL;
+}
+
+enum units_duration_status units_parse_duration_ms(const char *text, uint32_t *ms)
 {
     const char *p = text;
     uint64_t whole, frac = 0, frac_scale = 1;
-    int digits;
 
-    if (text == NULL || !units_read_integer(&p, &whole, &digits))
-        return -1;
+    if (text == NULL || units_read_integer(&p, &whole) == 0)
+        return UNITS_DURATION_INVALID;
     if (*p == '.') {
         p++;
-        if (!units_read_integer(&p, &frac, &digits) || digits > UNITS_FRACTION_DIGITS_MAX)
-            return -1;
+        int digits = units_read_integer(&p, &frac);
+        if (digits == 0 || digits > UNITS_FRACTION_DIGITS_MAX)
+            return UNITS_DURATION_INVALID;
         for (int i = 0; i < digits; i++)
             frac_scale *= 10;
     }
-    for (size_t i = 0; i < sizeof units_suffixes / sizeof units_suffixes[0]; i++) {
-        const struct units_suffix *u = &units_suffixes[i];
-        if (strcmp(p, u->name) != 0)
-            continue;
-        if (whole > UINT32_MAX / u->ms)
-            return -1;
-        /* Milliseconds are the resolution: "1.5ms" or "1.0005s" ask for what cannot be honoured. */
-        if ((frac * u->ms) % frac_scale != 0)
-            return -1;
-        uint64_t total = whole * u->ms + frac * u->ms / frac_scale;
-        if (total == 0 || total > UINT32_MAX)
-            return -1;
-        *ms = (uint32_t)total;
-        return 0;
-    }
-    return -1;
+    const struct units_suffix *u = units_find_suffix(p);
+    /* Milliseconds are the resolution: "1.5ms" or "1.0005s" ask for what cannot be honoured. */
+    if (u == NULL || (frac * u->ms) % frac_scale != 0)
+        return UNITS_DURATION_INVALID;
+    if (whole == 0 && frac == 0)
+        return UNITS_DURATION_ZERO;
+    if (whole > UINT32_MAX / u->ms)
+        return UNITS_DURATION_TOO_LONG;
+    uint64_t total = whole * u->ms + frac * u->ms / frac_scale;
+    if (total > UINT32_MAX)
+        return UNITS_DURATION_TOO_LONG;
+    *ms = (uint32_t)total;
+    return UNITS_DURATION_OK;
 }
 
 void units_format_size(uint64_t kib, char *buf, size_t len)

@@ -8,8 +8,17 @@
 #define UNITS_SIZE_MAX 24     /* "1023.9 GiB" and NUL, with room */
 #define UNITS_DURATION_MAX 32 /* "123:59:59" or "12.3s" and NUL */
 
-/* "500" (milliseconds), "50ms", "2s", "1.5s", "1m". Returns 0 and sets *ms (> 0), or -1. */
-int units_parse_duration_ms(const char *text, uint32_t *ms);
+/* Why a duration was refused: the caller words the message (a zero and a huge value are not typos). */
+enum units_duration_status {
+    UNITS_DURATION_OK = 0,
+    UNITS_DURATION_INVALID = -1, /* not a duration, or finer than a millisecond */
+    UNITS_DURATION_ZERO = -2,
+    UNITS_DURATION_TOO_LONG = -3, /* more milliseconds than a uint32_t holds */
+};
+
+/* "500" (milliseconds), "50ms", "2s", "1.5s", "1m". Returns UNITS_DURATION_OK and sets *ms (> 0), or one of
+ * the refusals above with *ms untouched. */
+enum units_duration_status units_parse_duration_ms(const char *text, uint32_t *ms);
 
 /* "512.0 KiB" below 1 MiB, else "912.0 MiB" / "6.4 GiB": one decimal, rounded before the unit is chosen. */
 void units_format_size(uint64_t kib, char *buf, size_t len);

@@ -12,6 +12,7 @@ struct wire_msg {
         struct mw_image_start start;
         struct mw_image_peak peak;
         struct mw_child_end child;
+        struct mw_kill_peak kill;
     } u;
 };
 
@@ -23,5 +24,7 @@ enum wire_result {
 
 /* Validates buf[0..len) and copies it into *out. On failure *why names the first problem. */
 enum wire_result wire_decode(const void *buf, size_t len, struct wire_msg *out, const char **why);
+/* The image a decoded message speaks for (its sender's, for a child end); NULL for a type without one. */
+const struct mw_image_id *wire_msg_image(const struct wire_msg *msg);
 
 #endif

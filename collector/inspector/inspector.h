@@ -30,6 +30,14 @@ struct inspector_host {
 
 /* Reads one process. Returns 0, or -1 with errno (ENOENT/ESRCH: it is gone). */
 int inspector_read_proc(pid_t pid, struct inspector_proc *out);
+/* Whether a failed read's errno says the process is gone (any other failure, EMFILE say, says nothing). */
+bool inspector_gone(int err);
+/* The kernel's high-water mark of the process's resident memory (VmHWM: the peak of its current image).
+ * Returns 0, or -1 with errno (a zombie or kernel thread has none: ENODATA). */
+int inspector_read_hwm(pid_t pid, uint64_t *hwm_kib);
+/* Whether two processes share one address space (a vfork child before its exec shares its parent's): 1
+ * yes, 0 no, -1 cannot tell (the kernel lacks kcmp, or refuses). */
+int inspector_same_vm(pid_t a, pid_t b);
 /* argv as NUL-separated strings. *argc counts them; *truncated when they did not fit.
  * Returns 0, or -1 with errno. An empty command line (kernel thread, zombie) gives argc 0. */
 int inspector_read_cmdline(pid_t pid, char *buf, size_t len, size_t *used, uint32_t *argc, bool *truncated);
@@ -47,5 +55,13 @@ bool inspector_children_supported(void);
 int inspector_scan_children(pid_t ppid, inspector_child_fn fn, void *ctx);
 
 int inspector_host_facts(struct inspector_host *out);
+
+/* The machine's memory now, for the live line's bar. */
+struct inspector_memory {
+    uint64_t total_kib;
+    uint64_t available_kib; /* MemAvailable: what could be given to programs without swapping */
+};
+/* Returns 0, or -1 with errno (and *out zeroed). */
+int inspector_read_memory(struct inspector_memory *out);
 
 #endif

@@ -1,4 +1,5 @@
-/* The per-process CSV: the seed's columns first, memwatch's additions after them. */
+/* The per-process CSV: the seed's columns first, memwatch's additions after them. A comment line would
+ * break CSV readers, so what the filter hid is a last column, `filtered`, the same on every row. */
 #include "report.h"
 
 #include "../units.h"
@@ -8,7 +9,7 @@
 
 static const char csv_header[] =
     "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,exit_code,signal,"
-    "bound_kib\n";
+    "bound_kib,filtered\n";
 
 /* ",<n>", or "," alone when the figure is unknown. */
 static void csv_number(struct report_out *o, bool known, long long n)
@@ -29,8 +30,16 @@ static void csv_instant(struct report_out *o, const struct jobtable *jt, bool kn
     }
 }
 
-static void csv_row(struct report_out *o, const struct jobtable *jt, const struct report_row *row)
+/* Empty when no --include/--exclude was given, else how many processes the filter left out of the file. */
+static void csv_filtered(struct report_out *o, const struct report_view *v)
 {
+    const struct report_filter *f = v->filter;
+    csv_number(o, f != NULL && (f->has_include || f->has_exclude), (long long)v->hidden_count);
+}
+
+static void csv_row(struct report_out *o, const struct report_view *v, const struct report_row *row)
+{
+    const struct jobtable *jt = v->jt;
     const struct jt_process *p = row->proc;
     bool has_peak = row->peak.kind != JT_PEAK_NONE;
 
@@ -49,6 +58,7 @@ static void csv_row(struct report_out *o, const struct jobtable *jt, const struc
     csv_number(o, p->end == JT_END_EXITED, p->exit_code);
     csv_number(o, p->end == JT_END_SIGNALED, p->signal);
     csv_number(o, p->bound_kib != 0, (long long)p->bound_kib);
+    csv_filtered(o, v);
     report_out_puts(o, "\n");
 }
 
@@ -59,6 +69,6 @@ int report_csv_write(FILE *out, const struct report_view *v)
     report_out_init(&o, out);
     report_out_puts(&o, csv_header);
     for (size_t i = 0; i < v->n_rows; i++)
-        csv_row(&o, v->jt, &v->rows[i]);
+        csv_row(&o, v, &v->rows[i]);
     return report_out_finish(&o);
 }

@@ -27,6 +27,22 @@ int64_t report_since_start_ns(const struct jobtable *jt, int64_t mono_ns);
 /* Whether a peak carries the instant it was reached. */
 bool report_peak_has_time(const struct jt_peak *peak);
 
+/* Text for a terminal. Every character counts as one column; control characters (C0, DEL, C1, bidirectional
+ * overrides: argv may hold escapes) are shown as '?', and so is invalid UTF-8, one '?' where the report files
+ * have one U+FFFD (utf8.h), so output is always valid UTF-8. */
+#define REPORT_ELLIPSIS "..."
+#define REPORT_ELLIPSIS_COLS 3
+
+/* Columns text takes on a terminal; ANSI colour sequences (ESC [ ... m) take none. */
+size_t report_text_columns(const char *text);
+/* Copies text into buf in at most width columns. A longer text is cut in the middle with REPORT_ELLIPSIS,
+ * keeping its first keep_head columns when they fit and as much of its end as fits (cuts fall between
+ * words when a space is near). buf always ends with a NUL and a whole character. Returns the columns. */
+size_t report_text_fit_middle(const char *text, size_t width, size_t keep_head, char *buf, size_t len);
+/* Copies a line into buf in at most width columns, cutting its end with REPORT_ELLIPSIS; colour sequences
+ * are kept whole (so a reset after a cut still resets) and take no column. Returns the columns. */
+size_t report_line_fit(const char *line, size_t width, char *buf, size_t len);
+
 /* A stream that remembers its first failed write, so formatters check once, at the end. */
 struct report_out {
     FILE *file;
@@ -36,7 +52,8 @@ struct report_out {
 void report_out_init(struct report_out *o, FILE *file);
 void report_out_printf(struct report_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_out_puts(struct report_out *o, const char *text);
-/* One CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote, CR or LF. */
+/* One CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote, CR or LF; invalid
+ * UTF-8 is written as JSON has it (utf8_clean). */
 void report_out_csv_field(struct report_out *o, const char *text);
 /* Flushes; returns 0, or -1 with errno set to the first failure. */
 int report_out_finish(struct report_out *o);

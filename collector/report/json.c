@@ -2,13 +2,17 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "../utf8.h"
 #include "format.h"
 
 #define JSON_NS_PER_MS 1000000LL
+#define JSON_KEY_MAX 32 /* the longest key of the report, with JSON_HEX_SUFFIX */
+#define JSON_HEX_SUFFIX "_hex"
 
 /* Remembers any failed cJSON allocation, so the tree is checked once instead of at every field. */
 struct json_builder {
@@ -41,10 +45,56 @@ static void json_bool(struct json_builder *b, cJSON *obj, const char *key, bool 
     json_add(b, obj, key, cJSON_CreateBool(v));
 }
 
-/* A string, or null when there is none. */
+/* A string as valid UTF-8 (utf8_clean: U+FFFD for what is not), or null when there is none. Every string
+ * of the report goes through here: argv, exe and host names are the job's bytes, not text. */
+static cJSON *json_text(struct json_builder *b, const char *s)
+{
+    if (s == NULL)
+        return json_check(b, cJSON_CreateNull());
+    char *copy;
+    const char *clean = utf8_clean(s, &copy);
+    cJSON *item = clean != NULL ? cJSON_CreateString(clean) : NULL;
+    free(copy);
+    return json_check(b, item);
+}
+
 static void json_string(struct json_builder *b, cJSON *obj, const char *key, const char *s)
 {
-    json_add(b, obj, key, s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull());
+    json_add(b, obj, key, json_text(b, s));
+}
+
+/* The exact bytes of s as lowercase hex. */
+static cJSON *json_hex(struct json_builder *b, const char *s)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = strlen(s);
+    char *hex = malloc(2 * n + 1);
+    if (hex == NULL)
+        return json_check(b, NULL);
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[(unsigned char)s[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)s[i] & 0x0f];
+    }
+    hex[2 * n] = '\0';
+    cJSON *item = cJSON_CreateString(hex);
+    free(hex);
+    return json_check(b, item);
+}
+
+/* Beside a field whose bytes are not valid UTF-8, "<key>_hex" keeps them exactly (the field itself has
+ * U+FFFD): a program name or argument in Latin-1 is still recoverable. */
+static void json_add_hex(struct json_builder *b, cJSON *obj, const char *key, cJSON *hex)
+{
+    char hex_key[JSON_KEY_MAX];
+    snprintf(hex_key, sizeof hex_key, "%s" JSON_HEX_SUFFIX, key);
+    json_add(b, obj, hex_key, hex);
+}
+
+static void json_exact_string(struct json_builder *b, cJSON *obj, const char *key, const char *s)
+{
+    json_string(b, obj, key, s);
+    if (s != NULL && !utf8_is_valid(s))
+        json_add_hex(b, obj, key, json_hex(b, s));
 }
 
 static void json_number_or_null(struct json_builder *b, cJSON *obj, const char *key, bool known, double n)
@@ -63,11 +113,13 @@ static void json_instant(struct json_builder *b, cJSON *obj, const char *key, bo
     json_string(b, obj, key, when);
 }
 
-static cJSON *json_argv(struct json_builder *b, char *const *argv, uint32_t argc)
+/* An array of argv's strings, each through text (json_text or json_hex). */
+static cJSON *json_argv_array(struct json_builder *b, char *const *argv, uint32_t argc,
+                              cJSON *(*text)(struct json_builder *, const char *))
 {
     cJSON *arr = json_check(b, cJSON_CreateArray());
     for (uint32_t i = 0; arr != NULL && i < argc; i++) {
-        cJSON *s = json_check(b, cJSON_CreateString(argv[i]));
+        cJSON *s = text(b, argv[i]);
         if (s != NULL && !cJSON_AddItemToArray(arr, s)) {
             cJSON_Delete(s);
             b->failed = true;
@@ -76,15 +128,28 @@ static cJSON *json_argv(struct json_builder *b, char *const *argv, uint32_t argc
     return arr;
 }
 
+/* An argv array, and when one of its strings is not valid UTF-8, "<key>_hex": every string's exact bytes. */
+static void json_add_argv(struct json_builder *b, cJSON *obj, const char *key, char *const *argv, uint32_t argc)
+{
+    bool valid = true;
+    json_add(b, obj, key, json_argv_array(b, argv, argc, json_text));
+    for (uint32_t i = 0; valid && i < argc; i++)
+        valid = utf8_is_valid(argv[i]);
+    if (!valid)
+        json_add_hex(b, obj, key, json_argv_array(b, argv, argc, json_hex));
+}
+
 static cJSON *json_image(struct json_builder *b, const struct jt_image *img)
 {
     cJSON *o = json_check(b, cJSON_CreateObject());
     struct jt_peak peak = jobtable_image_best_peak(img);
 
-    json_add(b, o, "argv", json_argv(b, img->argv, img->argc));
+    json_add_argv(b, o, "argv", img->argv, img->argc);
     json_bool(b, o, "argv_truncated", img->argv_truncated);
-    json_string(b, o, "exe", img->exe);
+    json_exact_string(b, o, "exe", img->exe);
     json_bool(b, o, "parent_copy", img->parent_copy);
+    json_bool(b, o, "agent", (img->sources & JT_SOURCE_AGENT) != 0);
+    json_bool(b, o, "unreported", img->unreported);
     json_instant(b, o, "start", true, img->start_ns);
     json_instant(b, o, "end", img->end_ns != 0, img->end_ns);
     json_number(b, o, "peak_kib", (double)peak.kib);
@@ -101,7 +166,10 @@ static cJSON *json_series(struct json_builder *b, const struct jt_series *s)
     json_instant(b, o, "t0", s->count > 0, s->t0_ns);
     json_number(b, o, "bucket_ms", s->count > 0 ? (double)(s->bucket_ns / JSON_NS_PER_MS) : 0.0);
     for (uint32_t i = 0; max != NULL && i < s->count; i++) {
-        cJSON *n = json_check(b, cJSON_CreateNumber((double)s->max_kib[i]));
+        /* The table fills a bucket no sample fell into with 0, and a process that is sampled always has pages
+         * resident (an exiting zombie's 0 is no reading of its memory): 0 means "no sample", written null. */
+        uint64_t kib = s->max_kib[i];
+        cJSON *n = json_check(b, kib != 0 ? cJSON_CreateNumber((double)kib) : cJSON_CreateNull());
         if (n != NULL && !cJSON_AddItemToArray(max, n)) {
             cJSON_Delete(n);
             b->failed = true;
@@ -156,16 +224,76 @@ static cJSON *json_host(struct json_builder *b, const struct jt_job *job)
     return o;
 }
 
+/* "sampled_total" / "process_peak" / "none": which figure a lower bound is (the total's or a group's). */
+static const char *json_lower_source(enum report_lower_source source, bool group)
+{
+    switch (source) {
+    case REPORT_LOWER_SAMPLED:
+        return group ? "sampled_sum" : "sampled_total";
+    case REPORT_LOWER_PROCESS:
+        return "process_peak";
+    default:
+        return "none";
+    }
+}
+
+
+/* An upper bound and why it is or is not proven: PREFIX_kib, PREFIX_proven and the two counts. */
+static void json_upper(struct json_builder *b, cJSON *o, const char *prefix, const struct jt_upper *u)
+{
+    char kib[64], proven[64];
+    snprintf(kib, sizeof kib, "%s_kib", prefix);
+    snprintf(proven, sizeof proven, "%s_proven", prefix);
+    json_number(b, o, kib, (double)u->kib);
+    json_bool(b, o, proven, u->proven);
+    json_number(b, o, "processes_without_bound", (double)u->unbounded);
+    json_number(b, o, "processes_without_agent", (double)u->agentless);
+}
+
 static cJSON *json_total_peak(struct json_builder *b, const struct report_view *v)
 {
     cJSON *o = json_check(b, cJSON_CreateObject());
+    const struct report_lower *lower = &v->total_lower;
     bool sampled = v->total_sampled.kind != JT_PEAK_NONE;
     json_number(b, o, "sampled_kib", (double)v->total_sampled.kib);
     json_instant(b, o, "sampled_time", sampled, v->total_sampled.at_ns);
-    json_number(b, o, "upper_bound_kib", (double)v->total_upper_kib);
-    json_bool(b, o, "upper_bound_proven", v->total_upper_proven);
-    json_number(b, o, "processes_without_bound", (double)v->total_upper_unbounded);
+    json_number(b, o, "lower_bound_kib", (double)lower->kib);
+    json_string(b, o, "lower_bound_source", json_lower_source(lower->source, false));
+    json_number_or_null(b, o, "lower_bound_pid", lower->source == REPORT_LOWER_PROCESS,
+                        lower->proc != NULL ? lower->proc->pid : 0);
+    json_upper(b, o, "upper_bound", &v->total_upper);
     return o;
+}
+
+/* The summary's groups, every one of them, in its order. */
+static cJSON *json_group(struct json_builder *b, const struct report_group *g)
+{
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    const struct jt_footprint *fp = &g->footprint;
+    json_string(b, o, "name", g->name);
+    json_number(b, o, "count", (double)g->count);
+    json_number(b, o, "largest_peak_kib", (double)g->largest_peak.kib);
+    json_string(b, o, "largest_peak_kind", report_peak_kind_name(g->largest_peak.kind));
+    json_number(b, o, "largest_peak_pid", g->largest != NULL ? g->largest->pid : 0);
+    json_number_or_null(b, o, "footprint_sampled_kib", fp->sampled.kind != JT_PEAK_NONE, (double)fp->sampled.kib);
+    json_instant(b, o, "footprint_sampled_time", fp->sampled.kind != JT_PEAK_NONE, fp->sampled.at_ns);
+    json_number(b, o, "footprint_lower_kib", (double)g->lower.kib);
+    json_string(b, o, "footprint_lower_source", json_lower_source(g->lower.source, true));
+    json_upper(b, o, "footprint_upper", &fp->upper);
+    return o;
+}
+
+static cJSON *json_groups(struct json_builder *b, const struct report_view *v)
+{
+    cJSON *arr = json_check(b, cJSON_CreateArray());
+    for (size_t i = 0; arr != NULL && i < v->n_groups; i++) {
+        cJSON *g = json_group(b, &v->groups[i]);
+        if (g != NULL && !cJSON_AddItemToArray(arr, g)) {
+            cJSON_Delete(g);
+            b->failed = true;
+        }
+    }
+    return arr;
 }
 
 /* null when no filter was asked for: scripts can tell "unfiltered" from "filtered, nothing hidden". */
@@ -191,14 +319,18 @@ static void json_job(struct json_builder *b, cJSON *root, const struct report_vi
 
     json_number(b, root, "schema_version", REPORT_SCHEMA_VERSION);
     json_string(b, root, "memwatch_version", job->memwatch_version);
-    json_add(b, root, "command", json_argv(b, job->argv, job->argc));
+    bool has_job = job->argc > 0; /* memwatch listen started none: no command, no exit code */
+    if (has_job)
+        json_add_argv(b, root, "command", job->argv, job->argc);
     json_instant(b, root, "start_time", true, job->start_ns);
     json_instant(b, root, "end_time", true, job->end_ns);
     json_number(b, root, "duration_seconds", (double)(duration_ms > 0 ? duration_ms : 0) / 1000.0);
     json_number(b, root, "interval_ms", job->interval_ms);
     json_number(b, root, "samples", (double)jt->n_samples);
-    json_number(b, root, "exit_code", job->exit_code);
+    if (has_job)
+        json_number(b, root, "exit_code", job->exit_code);
     json_bool(b, root, "agent", job->agent_enabled);
+    json_bool(b, root, "agent_32bit", job->agent_32bit);
     json_add(b, root, "host", json_host(b, job));
 }
 
@@ -215,62 +347,64 @@ static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
     json_number(b, root, "process_count", (double)v->n_processes);
     json_number(b, root, "exact_peak_count", (double)v->n_exact);
     json_add(b, root, "filter", json_filter(b, v));
-    json_number(b, root, "dropped_messages", (double)(jt->stats.bad_messages + jt->stats.orphan_messages));
+    json_add(b, root, "groups", json_groups(b, v));
+    json_number(b, root, "dropped_messages",
+                (double)(jt->stats.bad_messages + jt->stats.orphan_messages + jt->stats.dropped_foreign));
+    /* Of those, the messages from processes not shown to belong to the job (and forged child ends). */
+    json_number(b, root, "dropped_foreign", (double)jt->stats.dropped_foreign);
     return root;
 }
 
-/* Writes cJSON's text of one process, indented two levels as it would stand inside the whole document.
- * JSON strings cannot hold a raw newline, so every newline in the text is between tokens. */
-static void json_put_nested(struct report_out *o, const char *text)
+/* The document is streamed: our code writes its punctuation and layout (one member of the envelope a line,
+ * one process a line), cJSON prints each value compactly. A job of 10,000 processes never holds the whole
+ * tree or its whole text, and nothing depends on how cJSON lays out what it prints. */
+#define JSON_INDENT "  "
+#define JSON_ITEM_INDENT JSON_INDENT JSON_INDENT
+
+/* Prints one value compactly after its prefix; false when cJSON could not (no memory). */
+static bool json_put_value(struct report_out *o, const char *prefix, const cJSON *value)
 {
-    report_out_puts(o, "\n\t\t");
-    for (const char *line = text; *line;) {
-        const char *nl = strchr(line, '\n');
-        if (!nl) {
-            report_out_puts(o, line);
-            break;
-        }
-        report_out_printf(o, "%.*s\n\t\t", (int)(nl - line), line);
-        line = nl + 1;
-    }
+    char *text = cJSON_PrintUnformatted(value);
+    if (text == NULL)
+        return false;
+    report_out_puts(o, prefix);
+    report_out_puts(o, text);
+    cJSON_free(text);
+    return true;
 }
 
-/* The document is printed by cJSON one process at a time, so a job of 10,000 processes never holds the
- * whole tree (or its whole text) in memory: the envelope's closing brace gives way to the process array. */
+/* "key": value for each member of the envelope, one a line; keys are this file's own words, no escaping. */
+static bool json_put_members(struct report_out *o, const cJSON *root)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root)
+    {
+        report_out_printf(o, "%s" JSON_INDENT "\"%s\": ", item == root->child ? "" : ",\n", item->string);
+        if (!json_put_value(o, "", item))
+            return false;
+    }
+    return true;
+}
+
 int report_json_write(FILE *out, const struct report_view *v)
 {
     struct json_builder b = {.jt = v->jt, .failed = false};
     struct report_out o;
     cJSON *root = json_envelope(&b, v);
-    char *text = (root != NULL && !b.failed) ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    size_t len = text ? strlen(text) : 0;
-    if (len < 2 || text[len - 1] != '}') {
-        cJSON_free(text);
-        errno = ENOMEM;
-        return -1;
-    }
+
     report_out_init(&o, out);
-    text[len - 1] = '\0';
-    while (len > 1 && text[len - 2] == '\n')
-        text[--len - 1] = '\0';
-    report_out_puts(&o, text);
-    cJSON_free(text);
-    report_out_puts(&o, ",\n\t\"processes\":\t[");
+    report_out_puts(&o, "{\n");
+    if (root == NULL || b.failed || !json_put_members(&o, root))
+        b.failed = true;
+    cJSON_Delete(root);
+    report_out_puts(&o, ",\n" JSON_INDENT "\"processes\": [");
     for (size_t i = 0; i < v->n_rows && !b.failed; i++) {
         cJSON *p = json_process(&b, &v->rows[i]);
-        char *ptext = (p != NULL && !b.failed) ? cJSON_Print(p) : NULL;
-        cJSON_Delete(p);
-        if (!ptext) {
+        if (p == NULL || b.failed || !json_put_value(&o, i ? ",\n" JSON_ITEM_INDENT : "\n" JSON_ITEM_INDENT, p))
             b.failed = true;
-            break;
-        }
-        if (i)
-            report_out_puts(&o, ",");
-        json_put_nested(&o, ptext);
-        cJSON_free(ptext);
+        cJSON_Delete(p);
     }
-    report_out_puts(&o, v->n_rows ? "\n\t]\n}\n" : "]\n}\n");
+    report_out_puts(&o, v->n_rows ? "\n" JSON_INDENT "]\n}\n" : "]\n}\n");
     int rc = report_out_finish(&o);
     if (b.failed) {
         errno = ENOMEM;

@@ -227,8 +227,10 @@ static struct jt_process *read_image(struct reader *r, const cJSON *obj, const c
         return NULL;
     desc->argv_blob = blob;
     desc->argv_truncated = false;
+    bool agent = true, unreported = false; /* reports before 0.2 had neither field */
     if (read_string(r, obj, path, "exe", false, &desc->exe) != 0
         || read_bool(r, obj, path, "argv_truncated", &desc->argv_truncated) != 0
+        || read_bool(r, obj, path, "agent", &agent) != 0 || read_bool(r, obj, path, "unreported", &unreported) != 0
         || read_instant(r, obj, path, "start", true, &desc->t_ns) != 0
         || read_instant(r, obj, path, "end", false, &end_ns) != 0) {
         free(blob);
@@ -242,6 +244,9 @@ static struct jt_process *read_image(struct reader *r, const cJSON *obj, const c
     }
     struct jt_image *img = jobtable_current_image(p);
     img->end_ns = end_ns;
+    img->unreported = unreported;
+    if (!agent) /* replayed as the agent's (so images are never merged), then marked as they were */
+        img->sources = JT_SOURCE_POLLER;
     if (read_bool(r, obj, path, "parent_copy", &img->parent_copy) != 0)
         return NULL;
     return read_image_peak(r, obj, path, img) == 0 ? p : NULL;
@@ -319,6 +324,12 @@ static int read_series(struct reader *r, const cJSON *obj, const char *path, str
     s->bucket_ns = (int64_t)bucket_ms * 1000000;
     cJSON_ArrayForEach(v, max)
     {
+        /* null: a bucket without a sample, which the table holds as 0. */
+        if (cJSON_IsNull(v)) {
+            s->max_kib[n++] = 0;
+            s->count = n;
+            continue;
+        }
         if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > READ_NUMBER_MAX)
             return read_fail(r, "%smax_kib[%u]: expected a size in KiB", spath, n);
         s->max_kib[n++] = (uint64_t)v->valuedouble;
@@ -407,8 +418,10 @@ static int read_process(struct reader *r, const struct read_proc *rp)
     if (p == NULL || read_process_facts(r, obj, path, p) != 0)
         return -1;
     p->ppid = (pid_t)ppid;
-    if (seed)
+    if (seed) { /* the seed only polled */
         read_seed_peak(obj, p);
+        jobtable_current_image(p)->sources = JT_SOURCE_POLLER;
+    }
     return read_end(r, obj, path, p);
 }
 
@@ -470,6 +483,8 @@ static int read_command(struct reader *r, const cJSON *root)
     const cJSON *s;
     struct jt_job *job = &r->jt->job;
 
+    if (arr == NULL) /* a report of memwatch listen: no job was started */
+        return 0;
     if (!cJSON_IsArray(arr))
         return read_fail(r, "command: expected an array of strings");
     job->argv = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *job->argv);
@@ -517,6 +532,7 @@ static int read_job(struct reader *r, const cJSON *root)
         || read_u64(r, root, "", "interval_ms", false, &interval) != 0
         || read_int(r, root, "", "exit_code", 0, READ_EXIT_CODE_MAX, &job->exit_code) != 0
         || read_bool(r, root, "", "agent", &job->agent_enabled) != 0
+        || read_bool(r, root, "", "agent_32bit", &job->agent_32bit) != 0
         || read_strdup(r, root, "", "memwatch_version", &job->memwatch_version) != 0 || read_host(r, root) != 0
         || read_u64(r, root, "", "dropped_messages", false, &dropped) != 0)
         return -1;
@@ -541,6 +557,38 @@ static int read_total_peak(struct reader *r, const cJSON *root)
     return 0;
 }
 
+/* Of the groups, only what sampling saw is not derived from the processes: each group's highest per-sample
+ * sum. The rest is recomputed from the table. */
+static int read_groups(struct reader *r, const cJSON *root)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "groups");
+    const cJSON *item;
+    char path[READ_PATH_MAX];
+    size_t n = 0;
+
+    if (read_absent(arr))
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return read_fail(r, "groups: expected an array");
+    cJSON_ArrayForEach(item, arr)
+    {
+        const char *name;
+        uint64_t kib = 0;
+        int64_t at = 0;
+        snprintf(path, sizeof path, "groups[%zu].", n++);
+        if (!cJSON_IsObject(item))
+            return read_fail(r, "groups[%zu]: expected an object", n - 1);
+        if (read_string(r, item, path, "name", true, &name) != 0
+            || read_u64(r, item, path, "footprint_sampled_kib", false, &kib) != 0
+            || read_instant(r, item, path, "footprint_sampled_time", false, &at) != 0)
+            return -1;
+        bool sampled = !read_absent(cJSON_GetObjectItemCaseSensitive(item, "footprint_sampled_kib"));
+        if (sampled && jobtable_group_sample(r->jt, name, kib, at) != 0)
+            return read_fail(r, "%sname: out of memory", path);
+    }
+    return 0;
+}
+
 static int read_report(struct reader *r, const cJSON *root)
 {
     double version = REPORT_SCHEMA_VERSION;
@@ -552,7 +600,8 @@ static int read_report(struct reader *r, const cJSON *root)
     if (version > REPORT_SCHEMA_VERSION)
         return read_fail(r, "schema_version %.0f is newer than this memwatch reads (%d)", version,
                          REPORT_SCHEMA_VERSION);
-    if (read_job(r, root) != 0 || read_processes(r, root) != 0 || read_total_peak(r, root) != 0)
+    if (read_job(r, root) != 0 || read_processes(r, root) != 0 || read_total_peak(r, root) != 0
+        || read_groups(r, root) != 0)
         return -1;
     r->jt->stats.agent_images = 0; /* counted by the replay, not by the run */
     return 0;

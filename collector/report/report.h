@@ -9,7 +9,8 @@
 #include "../jobtable.h"
 
 #define REPORT_SCHEMA_VERSION 1
-#define REPORT_GROUP_NAME_MAX 64
+#define REPORT_WIDTH_DEFAULT 80 /* columns when neither the terminal nor COLUMNS says */
+#define REPORT_WIDTH_MAX 1000   /* wider terminals get lines this long at most */
 
 /* --include / --exclude: POSIX extended regexes matched against a process's command line. */
 struct report_filter {
@@ -31,12 +32,32 @@ struct report_row {
     const struct jt_process *proc;
     struct jt_peak peak;   /* jobtable_process_peak */
     const char *command;   /* label of the current image */
+    const char *group;     /* jobtable_group_name of the current image */
 };
 
+/* Where the best known lower bound of a peak at one moment comes from. */
+enum report_lower_source {
+    REPORT_LOWER_NONE = 0,
+    REPORT_LOWER_SAMPLED, /* a poller sample's sum */
+    REPORT_LOWER_PROCESS, /* one process's own exact or sampled peak: no sample caught more */
+};
+
+struct report_lower {
+    uint64_t kib;
+    enum report_lower_source source;
+    int64_t at_ns;                 /* the sample's instant (SAMPLED) */
+    const struct jt_process *proc; /* the process (PROCESS) */
+};
+
+/* The processes listed whose current image runs one program; the footprint covers every image of that
+ * program in the job, listed or not (like the totals, it is never filtered). */
 struct report_group {
-    char name[REPORT_GROUP_NAME_MAX];
+    const char *name; /* points into the job table */
     size_t count;
-    uint64_t peak_sum_kib;
+    const struct jt_process *largest; /* largest peak of one member ... */
+    struct jt_peak largest_peak;      /* ... with its kind */
+    struct jt_footprint footprint;
+    struct report_lower lower; /* of the footprint: max(sampled sum, largest single image peak) */
 };
 
 struct report_view {
@@ -44,7 +65,7 @@ struct report_view {
     const struct report_filter *filter; /* may be NULL */
     struct report_row *rows; /* listed processes, largest peak first */
     size_t n_rows;
-    struct report_group *groups; /* of the listed processes, largest sum first */
+    struct report_group *groups; /* of the listed processes, largest footprint bound first */
     size_t n_groups;
     /* What the filter hid (totals below are never filtered). */
     size_t hidden_count;
@@ -54,17 +75,26 @@ struct report_view {
     size_t n_exact; /* processes whose peak is exact */
     const struct jt_process *largest; /* largest process peak, NULL for an empty job */
     struct jt_peak largest_peak;
-    struct jt_peak total_sampled;  /* lower bound of the total peak */
-    uint64_t total_upper_kib;      /* upper bound of the total peak ... */
-    bool total_upper_proven;       /* ... valid only when every process had an exact or bound figure */
-    size_t total_upper_unbounded;
+    struct jt_peak total_sampled;  /* highest sampled total: the seed's max_total_rss_kib */
+    struct report_lower total_lower; /* best lower bound of the total peak */
+    struct jt_upper total_upper;   /* upper bound of the total peak, and whether it is proven */
 };
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter);
 void report_view_free(struct report_view *v);
 
+/* How the human summary is laid out. */
+struct report_summary_options {
+    size_t width; /* columns no line may exceed */
+    bool color;
+};
+
+/* The width a report shown on fd should fit: its terminal's (TIOCGWINSZ) when fd is one, else COLUMNS when
+ * it is a plain positive number, else REPORT_WIDTH_DEFAULT; never more than REPORT_WIDTH_MAX. */
+size_t report_terminal_width(int fd);
+
 /* One formatter per format; each returns 0, or -1 with errno set by a failed write. */
-int report_summary_write(FILE *out, const struct report_view *v, bool color);
+int report_summary_write(FILE *out, const struct report_view *v, const struct report_summary_options *opt);
 int report_json_write(FILE *out, const struct report_view *v);
 int report_csv_write(FILE *out, const struct report_view *v);
 int report_timeline_write(FILE *out, const struct report_view *v);

@@ -1,20 +1,31 @@
-/* The human summary on stderr, laid out like the seed's: job, memory summary, per-process peaks, groups. */
+/* The human summary on stderr, laid out like the seed's: job, memory summary, per-process peaks, groups.
+ * Every line fits the width it is given. */
 #include "report.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../units.h"
 #include "format.h"
 
-#define SUMMARY_WIDTH 100      /* terminal-ish: long command lines are cut to fit */
 #define SUMMARY_ROWS_MAX 30    /* the rest is in --json / --csv */
-#define SUMMARY_GROUPS_MAX 15
-#define SUMMARY_LINE_MAX 512   /* one clipped command line, UTF-8, with room */
-#define SUMMARY_ROW_PREFIX 33  /* "    PID      MEMORY      TIME    " */
-#define SUMMARY_GROUP_NAME_MIN 7 /* "COMMAND" */
-#define SUMMARY_GROUP_NAME_WIDTH 24
-#define SUMMARY_STATUS_MAX 32
+#define SUMMARY_GROUPS_MAX 15  /* the rest is in --json */
+#define SUMMARY_LINE_MAX (4 * REPORT_WIDTH_MAX + 256) /* one line of UTF-8 and colour sequences */
+#define SUMMARY_ROW_PREFIX 30  /* "    PID     MEMORY      TIME  " */
+#define SUMMARY_LABEL_COLS 16  /* "  Process peak: " */
+#define SUMMARY_VALUE_COLS 11  /* "≥ 123.4 MiB": rarer wider values push their note one column */
+#define SUMMARY_WRAP_MIN 24    /* a note wrapped narrower than this starts further left */
+#define SUMMARY_WRAP_INDENT 4
+#define SUMMARY_NAME_COLS 24   /* a program name in a note, and the widest GROUP column */
+#define SUMMARY_NAME_MAX (4 * SUMMARY_NAME_COLS + 1)
+#define SUMMARY_GROUP_NAME_MIN 5 /* "GROUP" */
+#define SUMMARY_GROUP_ROW 48   /* a group row but its name: "  " name "  PROCS  LARGEST^  lower .. upper" */
+#define SUMMARY_GROUP_HEAD_EXTRA 5 /* the header's "AT ONCE (at least .. at most)" is that much wider */
+#define SUMMARY_SEPARATOR "  |  "
+#define SUMMARY_STATUS_MAX 64 /* "[SIGTERM] [≤ 123.4 MiB] " */
+#define SUMMARY_NOTE_MAX 256
+#define SUMMARY_SIZE_MAX (UNITS_SIZE_MAX + 8) /* "≥ " and a size */
 
 #define SUMMARY_BOLD "\033[1m"
 #define SUMMARY_RED "\033[31m"
@@ -27,6 +38,7 @@ struct summary {
     const struct report_view *v;
     const struct jobtable *jt;
     bool color;
+    size_t width;
 };
 
 static const char *summary_style(const struct summary *s, const char *style)
@@ -34,37 +46,111 @@ static const char *summary_style(const struct summary *s, const char *style)
     return s->color ? style : "";
 }
 
-static void summary_title(struct summary *s, const char *title)
+/* Every line goes through here: whatever a part of it held, it ends within the width. */
+static void summary_line(struct summary *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void summary_line(struct summary *s, const char *fmt, ...)
 {
-    report_out_printf(&s->out, "\n%s%s%s\n", summary_style(s, SUMMARY_BOLD), title,
-                      summary_style(s, SUMMARY_RESET));
+    char line[SUMMARY_LINE_MAX], fitted[SUMMARY_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    report_line_fit(line, s->width, fitted, sizeof fitted);
+    report_out_printf(&s->out, "%s\n", fitted);
 }
 
-/* Copies text for a terminal: control bytes become '?' (argv may hold escapes), and more than `width`
- * characters are cut with "..." at a character boundary. */
-static void summary_clip(const char *text, size_t width, char *buf, size_t len)
+static void summary_title(struct summary *s, const char *title)
 {
-    size_t chars = 0, n = 0, cut = 0;
-    const unsigned char *p = (const unsigned char *)text;
+    summary_line(s, "%s", "");
+    summary_line(s, "%s%s%s", summary_style(s, SUMMARY_BOLD), title, summary_style(s, SUMMARY_RESET));
+}
 
-    for (; *p != '\0' && n + 4 < len; p++) {
-        bool starts_char = (*p & 0xC0) != 0x80;
-        if (starts_char) {
-            if (chars + 3 == width)
-                cut = n; /* where "..." goes if the text turns out too long */
-            if (chars == width)
-                break;
-            chars++;
+/* Appends text to a line buffer, never past its end. */
+static void summary_append(char *line, size_t len, size_t *used, const char *text)
+{
+    int n = snprintf(line + *used, len - *used, "%s", text);
+    if (n > 0)
+        *used = *used + (size_t)n < len ? *used + (size_t)n : len - 1;
+}
+
+/* Prints first, then text word by word, breaking before the width: continuation lines start under the
+ * text's first column, or at SUMMARY_WRAP_INDENT when that leaves too little room. */
+static void summary_wrapped(struct summary *s, const char *style, const char *first, const char *text)
+{
+    char line[SUMMARY_LINE_MAX], word[SUMMARY_LINE_MAX];
+    size_t used = 0, cols = report_text_columns(first);
+    size_t indent = s->width >= cols + SUMMARY_WRAP_MIN ? cols : SUMMARY_WRAP_INDENT;
+    bool fresh = true; /* no word on this line yet */
+
+    summary_append(line, sizeof line, &used, first);
+    for (const char *w = text; *w != '\0';) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        size_t wc = report_text_columns(word);
+        if (n > 0 && cols + !fresh + wc > s->width && cols > indent) {
+            summary_line(s, "%s%s%s", summary_style(s, style), line, summary_style(s, SUMMARY_RESET));
+            used = (size_t)snprintf(line, sizeof line, "%*s", (int)indent, "");
+            cols = indent;
+            fresh = true;
         }
-        buf[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+        if (n > 0) {
+            summary_append(line, sizeof line, &used, fresh ? "" : " ");
+            summary_append(line, sizeof line, &used, word);
+            cols += !fresh + wc;
+            fresh = false;
+        }
+        w += n + strspn(w + n, " ");
     }
-    if (*p != '\0' && width >= 3) {
-        if (chars + 3 > width)
-            n = cut;
-        memcpy(buf + n, "...", 3);
-        n += 3;
+    summary_line(s, "%s%s%s", summary_style(s, style), line, summary_style(s, SUMMARY_RESET));
+}
+
+/* "  Label:        value       (note)": the value column is as wide in columns whatever its bytes. */
+static void summary_field(struct summary *s, const char *label, const char *value, const char *note)
+{
+    char first[SUMMARY_LINE_MAX];
+    size_t cols = report_text_columns(value);
+    int pad = cols < SUMMARY_VALUE_COLS ? (int)(SUMMARY_VALUE_COLS - cols) : 0;
+    snprintf(first, sizeof first, "  %-*s%s%*s ", SUMMARY_LABEL_COLS - 2, label, value, pad, "");
+    summary_wrapped(s, "", first, note);
+}
+
+/* Segments joined by SUMMARY_SEPARATOR; one that would cross the width starts a new line instead. */
+static void summary_segments(struct summary *s, const char *const *parts, size_t n)
+{
+    char line[SUMMARY_LINE_MAX];
+    size_t used = 0, cols = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t pc = report_text_columns(parts[i]);
+        if (used > 0 && cols + strlen(SUMMARY_SEPARATOR) + pc > s->width) {
+            summary_line(s, "%s", line);
+            used = cols = 0;
+        }
+        if (used > 0) {
+            summary_append(line, sizeof line, &used, SUMMARY_SEPARATOR);
+            cols += strlen(SUMMARY_SEPARATOR);
+        }
+        summary_append(line, sizeof line, &used, parts[i]);
+        cols += pc;
     }
-    buf[n] = '\0';
+    if (used > 0)
+        summary_line(s, "%s", line);
+}
+
+/* prefix, program and args in width columns: the middle goes first, keeping prefix and program. */
+static void summary_fit_command(const char *prefix, const char *program, const char *args, size_t width,
+                                char *buf, size_t len)
+{
+    size_t n = strlen(prefix) + strlen(program) + strlen(args) + 1;
+    char *whole = malloc(n);
+    if (whole == NULL) {
+        report_text_fit_middle(program, width, 0, buf, len);
+        return;
+    }
+    snprintf(whole, n, "%s%s%s", prefix, program, args);
+    size_t keep = report_text_columns(prefix) + report_text_columns(program);
+    report_text_fit_middle(whole, width, keep, buf, len);
+    free(whole);
 }
 
 static const char *summary_kind_mark(enum jt_peak_kind kind)
@@ -120,78 +206,166 @@ static void summary_exit_line(struct summary *s)
 
     if (root != NULL && root->end == JT_END_SIGNALED) {
         report_signal_name(root->signal, sig, sizeof sig);
-        report_out_printf(&s->out, "Exit status: %s%d (killed by %s)%s\n", summary_style(s, SUMMARY_RED), code,
-                          sig, summary_style(s, SUMMARY_RESET));
+        summary_line(s, "Exit status: %s%d (killed by %s)%s", summary_style(s, SUMMARY_RED), code, sig,
+                     summary_style(s, SUMMARY_RESET));
     } else {
-        report_out_printf(&s->out, "Exit status: %s%d%s\n", summary_style(s, code != 0 ? SUMMARY_RED : ""), code,
-                          summary_style(s, code != 0 ? SUMMARY_RESET : ""));
+        summary_line(s, "Exit status: %s%d%s", summary_style(s, code != 0 ? SUMMARY_RED : ""), code,
+                     summary_style(s, code != 0 ? SUMMARY_RESET : ""));
     }
+}
+
+static void summary_job_line(struct summary *s)
+{
+    const struct jobtable *jt = s->jt;
+    char line[SUMMARY_LINE_MAX];
+    size_t width = s->width > strlen("Job: ") ? s->width - strlen("Job: ") : 0;
+
+    if (jt->job.argc == 0) {
+        /* memwatch listen has no command of its own: its processes came preloaded by hand. */
+        report_text_fit_middle("(memwatch listen: processes preloaded by hand)", width, 0, line, sizeof line);
+    } else {
+        char *command = jobtable_join_argv(jt->job.argv, jt->job.argc);
+        const char *args = command != NULL ? command + strlen(jt->job.argv[0]) : "";
+        summary_fit_command("", jt->job.argv[0], args, width, line, sizeof line);
+        free(command);
+    }
+    summary_line(s, "%sJob:%s %s", summary_style(s, SUMMARY_BOLD), summary_style(s, SUMMARY_RESET), line);
 }
 
 static void summary_header(struct summary *s)
 {
     const struct jobtable *jt = s->jt;
-    char line[SUMMARY_LINE_MAX], hms[UNITS_DURATION_MAX];
-    char *command = jobtable_join_argv(jt->job.argv, jt->job.argc);
+    char hms[UNITS_DURATION_MAX], duration[SUMMARY_NOTE_MAX], samples[SUMMARY_NOTE_MAX];
+    char processes[SUMMARY_NOTE_MAX];
 
-    /* memwatch listen has no command of its own: its processes came preloaded by hand. */
-    const char *shown = jt->job.argc == 0 ? "(memwatch listen: processes preloaded by hand)" : command;
-    summary_clip(shown != NULL ? shown : "", SUMMARY_WIDTH - 5, line, sizeof line);
-    free(command);
-    report_out_printf(&s->out, "%sJob:%s %s\n", summary_style(s, SUMMARY_BOLD), summary_style(s, SUMMARY_RESET),
-                      line);
-    summary_exit_line(s);
+    summary_job_line(s);
+    if (jt->job.argc > 0) /* listen started no job: there is no exit status to tell */
+        summary_exit_line(s);
     /* hh:mm:ss as the seed printed it; short jobs get tenths, which "00:00:00" would hide. */
     int64_t duration_ns = jt->job.end_ns - jt->job.start_ns;
     if (duration_ns < 60LL * 1000000000LL)
         units_format_elapsed(duration_ns, hms, sizeof hms);
     else
         units_format_hms(duration_ns, hms, sizeof hms);
-    report_out_printf(&s->out, "Duration: %s  |  Samples: %zu  |  Processes: %zu (%zu with exact peaks)\n", hms,
-                      jt->n_samples, s->v->n_processes, s->v->n_exact);
+    snprintf(duration, sizeof duration, "Duration: %s", hms);
+    snprintf(samples, sizeof samples, "Samples: %zu", jt->n_samples);
+    snprintf(processes, sizeof processes, "Processes: %zu (%zu with exact peaks)", s->v->n_processes,
+             s->v->n_exact);
+    summary_segments(s, (const char *const[]){duration, samples, processes}, 3);
     if (!jt->job.agent_enabled)
-        report_out_puts(&s->out, "Agent: off (polling only): peaks are sampled lower bounds\n");
+        summary_wrapped(s, "", "", "Agent: off (polling only): peaks are sampled lower bounds");
+    else if (s->v->total_upper.agentless > 0) {
+        char without[SUMMARY_NOTE_MAX];
+        snprintf(without, sizeof without,
+                 "Without the agent: %zu %s (static, setuid%s): no exact peaks there%s",
+                 s->v->total_upper.agentless, s->v->total_upper.agentless == 1 ? "process" : "processes",
+                 jt->job.agent_32bit ? "" : " or 32-bit", jt->job.agent_32bit ? "" : "; no 32-bit agent was built");
+        summary_wrapped(s, "", "", without);
+    }
     if (jt->stats.bad_messages > 0)
-        report_out_printf(&s->out, "Warning: %llu malformed agent messages dropped\n",
-                          (unsigned long long)jt->stats.bad_messages);
+        summary_line(s, "Warning: %llu malformed agent messages dropped", (unsigned long long)jt->stats.bad_messages);
+}
+
+/* A process's program for a note: its group name, cut to a sensible width. */
+static void summary_program(const struct jt_process *p, char *buf, size_t len)
+{
+    report_text_fit_middle(jobtable_group_name(jobtable_current_image(p)), SUMMARY_NAME_COLS, 0, buf, len);
+}
+
+/* The headline: the best lower bound known, and which figure it is. */
+static void summary_total(struct summary *s)
+{
+    const struct report_view *v = s->v;
+    const struct report_lower *lower = &v->total_lower;
+    char size[UNITS_SIZE_MAX], value[SUMMARY_SIZE_MAX], at[UNITS_DURATION_MAX], note[SUMMARY_NOTE_MAX];
+    char name[SUMMARY_NAME_MAX];
+
+    if (lower->source == REPORT_LOWER_NONE) {
+        summary_field(s, "Total peak:", "  n/a", "(no samples were taken and no process peak is known)");
+        return;
+    }
+    units_format_size(lower->kib, size, sizeof size);
+    snprintf(value, sizeof value, "≥ %s", size);
+    if (lower->source == REPORT_LOWER_SAMPLED) {
+        units_format_elapsed(report_since_start_ns(s->jt, lower->at_ns), at, sizeof at);
+        snprintf(note, sizeof note, "(highest sampled total, at %s)", at);
+    } else {
+        /* The samples missed it (short programs, a spike between samples): one process alone held this. */
+        summary_program(lower->proc, name, sizeof name);
+        snprintf(note, sizeof note, "(largest single process: pid %d, %s; %s)", (int)lower->proc->pid, name,
+                 v->total_sampled.kind == JT_PEAK_NONE ? "no samples were taken" : "no sample caught more");
+    }
+    summary_field(s, "Total peak:", value, note);
+}
+
+/* Why an upper bound is not proven, in the user's words. */
+static void summary_unproven_note(const struct jt_upper *u, char *note, size_t len)
+{
+    if (u->dropped > 0)
+        snprintf(note, len, "(not proven: %llu %s from senders memwatch could not tie to the job)",
+                 (unsigned long long)u->dropped, u->dropped == 1 ? "message was dropped" : "messages were dropped");
+    else if (u->agentless > 0)
+        snprintf(note, len, "(not proven: %zu %s without the agent, which could start unseen processes)",
+                 u->agentless, u->agentless == 1 ? "process ran" : "processes ran");
+    else
+        snprintf(note, len, "(not proven: %zu %s)", u->unbounded,
+                 u->unbounded == 1 ? "process lacks an exact or bound peak" : "processes lack exact or bound peaks");
 }
 
 static void summary_memory(struct summary *s)
 {
     const struct report_view *v = s->v;
-    char size[UNITS_SIZE_MAX], at[UNITS_DURATION_MAX], name[REPORT_GROUP_NAME_MAX], shown[SUMMARY_LINE_MAX];
+    char size[UNITS_SIZE_MAX], value[SUMMARY_SIZE_MAX], note[SUMMARY_NOTE_MAX], name[SUMMARY_NAME_MAX];
 
     summary_title(s, "MEMORY SUMMARY");
-    if (v->total_sampled.kind == JT_PEAK_NONE) {
-        report_out_printf(&s->out, "  Total peak:    %-9s (no samples were taken)\n", "n/a");
-    } else {
-        units_format_size(v->total_sampled.kib, size, sizeof size);
-        units_format_elapsed(report_since_start_ns(s->jt, v->total_sampled.at_ns), at, sizeof at);
-        report_out_printf(&s->out, "  Total peak:    %-9s (highest sampled total, at %s; lower bound)\n", size, at);
-    }
-    units_format_size(v->total_upper_kib, size, sizeof size);
-    if (v->total_upper_proven)
-        report_out_printf(&s->out, "  Upper bound:   %-9s (most the processes alive at once could have held)\n",
-                          size);
+    summary_total(s);
+    units_format_size(v->total_upper.kib, size, sizeof size);
+    snprintf(value, sizeof value, "≤ %s", size);
+    summary_unproven_note(&v->total_upper, note, sizeof note);
+    if (v->total_upper.proven)
+        summary_field(s, "Upper bound:", value, "(most the processes alive at once could hold)");
     else
-        report_out_printf(&s->out, "  Upper bound:   %-9s (not proven: %zu process%s no exact or bound peak)\n", "n/a",
-                          v->total_upper_unbounded, v->total_upper_unbounded == 1 ? " has" : "es have");
+        summary_field(s, "Upper bound:", "  n/a", note);
     if (v->largest == NULL) {
-        report_out_printf(&s->out, "  Process peak:  %-9s (no process was seen)\n", "n/a");
+        summary_field(s, "Process peak:", "  n/a", "(no process was seen)");
         return;
     }
     units_format_size(v->largest_peak.kib, size, sizeof size);
-    jobtable_command_name(v->largest, name, sizeof name);
-    summary_clip(name, SUMMARY_GROUP_NAME_WIDTH, shown, sizeof shown);
-    report_out_printf(&s->out, "  Process peak:  %-9s (pid %d, %s%s%s)\n", size, (int)v->largest->pid, shown,
-                      v->largest_peak.kind == JT_PEAK_EXACT ? "" : ", ",
-                      v->largest_peak.kind == JT_PEAK_EXACT ? "" : report_peak_kind_name(v->largest_peak.kind));
+    snprintf(value, sizeof value, "%s%s", v->largest_peak.kind == JT_PEAK_SAMPLED ? "≥ " : "  ", size);
+    summary_program(v->largest, name, sizeof name);
+    char upper[UNITS_SIZE_MAX] = "";
+    if (v->largest_peak.kind == JT_PEAK_SAMPLED && v->largest->bound_kib > v->largest_peak.kib)
+        units_format_size(v->largest->bound_kib, upper, sizeof upper);
+    /* A sampled figure is only what a sample caught: say so, with the wait's bound when one is known. */
+    if (v->largest_peak.kind == JT_PEAK_SAMPLED)
+        snprintf(note, sizeof note, "(pid %d, %s, sampled: at least; %s%s)", (int)v->largest->pid, name,
+                 upper[0] ? "at most " : "no exit report, the true peak may be far higher", upper);
+    else
+        snprintf(note, sizeof note, "(pid %d, %s%s%s)", (int)v->largest->pid, name,
+                 v->largest_peak.kind == JT_PEAK_EXACT ? "" : ", ",
+                 v->largest_peak.kind == JT_PEAK_EXACT ? "" : report_peak_kind_name(v->largest_peak.kind));
+    summary_field(s, "Process peak:", value, note);
+}
+
+/* A row's command: its label when it fits; else its program without the directory (the whole path is in
+ * --json and --csv) and its middle cut, so the program and the last arguments (the file) stay. */
+static void summary_row_command(const struct report_row *row, const char *status, size_t width, char *buf,
+                                size_t len)
+{
+    const struct jt_image *img = jobtable_current_image(row->proc);
+    size_t arg0 = (img != NULL && img->argc > 0) ? strlen(img->argv[0]) : 0;
+    if (arg0 == 0 || strncmp(row->command, img->argv[0], arg0) != 0) {
+        summary_fit_command(status, "", row->command, width, buf, len);
+        return;
+    }
+    bool fits = report_text_columns(status) + report_text_columns(row->command) <= width;
+    summary_fit_command(status, fits ? img->argv[0] : row->group, row->command + arg0, width, buf, len);
 }
 
 static void summary_row(struct summary *s, const struct report_row *row)
 {
     char size[UNITS_SIZE_MAX], when[UNITS_DURATION_MAX], status[SUMMARY_STATUS_MAX];
-    char label[SUMMARY_LINE_MAX], line[SUMMARY_LINE_MAX];
+    char line[SUMMARY_LINE_MAX];
     bool has_time = report_peak_has_time(&row->peak);
 
     units_format_size(row->peak.kib, size, sizeof size);
@@ -200,34 +374,55 @@ static void summary_row(struct summary *s, const struct report_row *row)
     else
         snprintf(when, sizeof when, "-");
     summary_status(row->proc, status, sizeof status);
-    snprintf(label, sizeof label, "%s%s", status, row->command);
-    summary_clip(label, SUMMARY_WIDTH - SUMMARY_ROW_PREFIX, line, sizeof line);
-    report_out_printf(&s->out, "%7d %11s%s%s%s %s %6s    %s\n", (int)row->proc->pid, size,
-                      summary_style(s, SUMMARY_YELLOW), summary_kind_mark(row->peak.kind),
-                      summary_style(s, SUMMARY_RESET), has_time ? "@" : " ", when, line);
+    /* A sampled peak is a lower bound: the wait's bound, when known, closes the interval. */
+    if (row->peak.kind == JT_PEAK_SAMPLED && row->proc->bound_kib > row->peak.kib) {
+        char upper[UNITS_SIZE_MAX];
+        size_t used = strlen(status);
+        units_format_size(row->proc->bound_kib, upper, sizeof upper);
+        snprintf(status + used, sizeof status - used, "[≤ %s] ", upper);
+    }
+    summary_row_command(row, status, s->width > SUMMARY_ROW_PREFIX ? s->width - SUMMARY_ROW_PREFIX : 0, line,
+                        sizeof line);
+    summary_line(s, "%7d %10s%s%s%s %s %6s  %s", (int)row->proc->pid, size, summary_style(s, SUMMARY_YELLOW),
+                 summary_kind_mark(row->peak.kind), summary_style(s, SUMMARY_RESET), has_time ? "@" : " ", when,
+                 line);
 }
 
-/* Explains the marks that appear in the listed rows, and only those. */
-static void summary_legend(struct summary *s, size_t shown)
+/* Explains the marks that appear in the listed rows and groups, and only those. */
+static void summary_legend(struct summary *s, size_t rows, size_t groups)
 {
     bool seen[JT_PEAK_EXACT + 1] = {false};
-    for (size_t i = 0; i < shown; i++)
+    char text[SUMMARY_NOTE_MAX];
+    size_t used = 0;
+    for (size_t i = 0; i < rows; i++)
         seen[s->v->rows[i].peak.kind] = true;
+    for (size_t i = 0; i < groups; i++)
+        seen[s->v->groups[i].largest_peak.kind] = true;
     if (!seen[JT_PEAK_SAMPLED] && !seen[JT_PEAK_BOUND] && !seen[JT_PEAK_NONE])
         return;
-    report_out_printf(&s->out, "%s  (", summary_style(s, SUMMARY_DIM));
-    const char *sep = "";
+    const char *sep = "(";
+    text[0] = '\0';
     if (seen[JT_PEAK_SAMPLED]) {
-        report_out_printf(&s->out, "%s~ sampled: a lower bound", sep);
+        summary_append(text, sizeof text, &used, sep);
+        summary_append(text, sizeof text, &used, "~ sampled: a lower bound");
         sep = "; ";
     }
     if (seen[JT_PEAK_BOUND]) {
-        report_out_printf(&s->out, "%s^ from wait (ru_maxrss): an upper bound", sep);
+        summary_append(text, sizeof text, &used, sep);
+        summary_append(text, sizeof text, &used, "^ from wait (ru_maxrss): an upper bound");
         sep = "; ";
     }
-    if (seen[JT_PEAK_NONE])
-        report_out_printf(&s->out, "%s? no figure", sep);
-    report_out_printf(&s->out, ")%s\n", summary_style(s, SUMMARY_RESET));
+    if (seen[JT_PEAK_NONE]) {
+        summary_append(text, sizeof text, &used, sep);
+        summary_append(text, sizeof text, &used, "? no figure");
+    }
+    summary_append(text, sizeof text, &used, ")");
+    summary_wrapped(s, SUMMARY_DIM, "  ", text);
+}
+
+static size_t summary_shown_groups(const struct report_view *v)
+{
+    return v->n_groups < SUMMARY_GROUPS_MAX ? v->n_groups : SUMMARY_GROUPS_MAX;
 }
 
 static void summary_processes(struct summary *s)
@@ -237,48 +432,89 @@ static void summary_processes(struct summary *s)
     char size[UNITS_SIZE_MAX];
 
     summary_title(s, "PER-PROCESS PEAKS");
-    report_out_printf(&s->out, "%s    PID      MEMORY      TIME    COMMAND%s\n", summary_style(s, SUMMARY_BOLD),
-                      summary_style(s, SUMMARY_RESET));
+    summary_line(s, "%s    PID     MEMORY      TIME  COMMAND%s", summary_style(s, SUMMARY_BOLD),
+                 summary_style(s, SUMMARY_RESET));
     for (size_t i = 0; i < shown; i++)
         summary_row(s, &v->rows[i]);
     if (shown < v->n_rows)
-        report_out_printf(&s->out, "  ... %zu more processes (all are in --json and --csv)\n", v->n_rows - shown);
-    summary_legend(s, shown);
+        summary_line(s, "  ... %zu more processes (all are in --json and --csv)", v->n_rows - shown);
+    summary_legend(s, shown, summary_shown_groups(v));
     if (v->hidden_count > 0) {
         units_format_size(v->hidden_peak_kib, size, sizeof size);
-        report_out_printf(&s->out, "filter: %zu process%s hidden (%s of peaks)\n", v->hidden_count,
-                          v->hidden_count == 1 ? "" : "es", size);
+        summary_line(s, "filter: %zu process%s hidden (%s of peaks)", v->hidden_count,
+                     v->hidden_count == 1 ? "" : "es", size);
     }
+}
+
+/* The GROUP column: as wide as the longest name shown, within SUMMARY_NAME_COLS and what the width leaves. */
+static size_t summary_group_name_cols(const struct summary *s, size_t shown)
+{
+    size_t cols = SUMMARY_GROUP_NAME_MIN;
+    for (size_t i = 0; i < shown; i++) {
+        size_t n = report_text_columns(s->v->groups[i].name);
+        if (n > cols)
+            cols = n < SUMMARY_NAME_COLS ? n : SUMMARY_NAME_COLS;
+    }
+    size_t room = s->width > SUMMARY_GROUP_ROW ? s->width - SUMMARY_GROUP_ROW : 0;
+    if (cols > room)
+        cols = room > SUMMARY_GROUP_NAME_MIN ? room : SUMMARY_GROUP_NAME_MIN;
+    return cols;
+}
+
+/* "24.6 MiB .. 52.0 MiB": what a group held at one moment, at least .. at most. */
+static void summary_group_interval(const struct report_group *g, char *buf, size_t len)
+{
+    char lower[UNITS_SIZE_MAX] = "n/a", upper[UNITS_SIZE_MAX] = "n/a";
+    if (g->lower.source != REPORT_LOWER_NONE)
+        units_format_size(g->lower.kib, lower, sizeof lower);
+    if (g->footprint.upper.proven)
+        units_format_size(g->footprint.upper.kib, upper, sizeof upper);
+    snprintf(buf, len, "%10s .. %s", lower, upper);
+}
+
+static void summary_group_row(struct summary *s, const struct report_group *g, size_t name_cols)
+{
+    char name[SUMMARY_LINE_MAX], largest[UNITS_SIZE_MAX], interval[SUMMARY_NOTE_MAX];
+    size_t cols = report_text_fit_middle(g->name, name_cols, 0, name, sizeof name);
+
+    units_format_size(g->largest_peak.kib, largest, sizeof largest);
+    summary_group_interval(g, interval, sizeof interval);
+    summary_line(s, "  %s%*s  %5zu  %10s%s%s%s  %s", name, (int)(name_cols - cols), "", g->count, largest,
+                 summary_style(s, SUMMARY_YELLOW), summary_kind_mark(g->largest_peak.kind),
+                 summary_style(s, SUMMARY_RESET), interval);
 }
 
 static void summary_groups(struct summary *s)
 {
     const struct report_view *v = s->v;
-    size_t shown = v->n_groups < SUMMARY_GROUPS_MAX ? v->n_groups : SUMMARY_GROUPS_MAX;
-    int width = SUMMARY_GROUP_NAME_MIN;
-    char size[UNITS_SIZE_MAX], name[REPORT_GROUP_NAME_MAX];
+    size_t shown = summary_shown_groups(v);
+    size_t name_cols = summary_group_name_cols(s, shown);
+    char legend[SUMMARY_NOTE_MAX];
+    bool unproven = false;
+    /* The header names the interval's ends when there is room; the legend below always does. */
+    bool long_head = s->width >= SUMMARY_GROUP_ROW + SUMMARY_GROUP_HEAD_EXTRA + name_cols;
 
-    for (size_t i = 0; i < shown; i++) {
-        int n = (int)strlen(v->groups[i].name);
-        if (n > width)
-            width = n < SUMMARY_GROUP_NAME_WIDTH ? n : SUMMARY_GROUP_NAME_WIDTH;
-    }
     summary_title(s, "PROCESS GROUPS");
-    report_out_printf(&s->out, "%s  %-*s    PROCESSES    TOTAL PEAK%s\n", summary_style(s, SUMMARY_BOLD), width,
-                      "COMMAND", summary_style(s, SUMMARY_RESET));
+    summary_line(s, "%s  %-*s  PROCS     LARGEST   AT ONCE%s%s", summary_style(s, SUMMARY_BOLD), (int)name_cols,
+                 "GROUP", long_head ? " (at least .. at most)" : "", summary_style(s, SUMMARY_RESET));
     for (size_t i = 0; i < shown; i++) {
-        units_format_size(v->groups[i].peak_sum_kib, size, sizeof size);
-        summary_clip(v->groups[i].name, (size_t)width, name, sizeof name);
-        report_out_printf(&s->out, "  %-*s %12zu %13s\n", width, name, v->groups[i].count, size);
+        summary_group_row(s, &v->groups[i], name_cols);
+        unproven |= !v->groups[i].footprint.upper.proven;
     }
     if (shown < v->n_groups)
-        report_out_printf(&s->out, "  ... %zu more groups\n", v->n_groups - shown);
+        summary_line(s, "  ... %zu more groups (all are in --json)", v->n_groups - shown);
+    snprintf(legend, sizeof legend, "(AT ONCE: the most the group held at one moment: at least what was seen, at "
+             "most what its processes alive together could hold%s)", unproven ? "; n/a: not proven" : "");
+    if (shown > 0)
+        summary_wrapped(s, SUMMARY_DIM, "  ", legend);
 }
 
-int report_summary_write(FILE *out, const struct report_view *v, bool color)
+int report_summary_write(FILE *out, const struct report_view *v, const struct report_summary_options *opt)
 {
-    struct summary s = {.v = v, .jt = v->jt, .color = color};
+    struct summary s = {.v = v, .jt = v->jt, .color = opt->color, .width = opt->width};
 
+    if (s.width > REPORT_WIDTH_MAX)
+        s.width = REPORT_WIDTH_MAX;
     report_out_init(&s.out, out);
     summary_header(&s);
     summary_memory(&s);

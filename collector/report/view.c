@@ -19,12 +19,14 @@ static int report_row_compare(const void *a, const void *b)
     return 0;
 }
 
-/* Largest sum first; then more processes; then by name. */
+/* Largest footprint bound first; then the larger lower bound, more processes, then by name. */
 static int report_group_compare(const void *a, const void *b)
 {
     const struct report_group *x = a, *y = b;
-    if (x->peak_sum_kib != y->peak_sum_kib)
-        return x->peak_sum_kib > y->peak_sum_kib ? -1 : 1;
+    if (x->footprint.upper.kib != y->footprint.upper.kib)
+        return x->footprint.upper.kib > y->footprint.upper.kib ? -1 : 1;
+    if (x->lower.kib != y->lower.kib)
+        return x->lower.kib > y->lower.kib ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     return strcmp(x->name, y->name);
@@ -32,26 +34,54 @@ static int report_group_compare(const void *a, const void *b)
 
 static struct report_row report_row_of(const struct jt_process *p)
 {
-    struct report_row row = {.proc = p, .peak = jobtable_process_peak(p), .command = ""};
     const struct jt_image *img = p->n_images > 0 ? jobtable_current_image(p) : NULL;
+    struct report_row row = {.proc = p, .peak = jobtable_process_peak(p), .command = "",
+                             .group = jobtable_group_name(img)};
     if (img != NULL && img->label != NULL)
         row.command = img->label;
     return row;
 }
 
-/* The group key, basename of argv[0], pointed to in place (no copy per comparison). */
-static const char *report_row_group_name(const struct report_row *row)
-{
-    const struct jt_image *img = jobtable_current_image(row->proc);
-    const char *arg0 = (img != NULL && img->argc > 0) ? img->argv[0] : "?";
-    const char *slash = strrchr(arg0, '/');
-    return (slash != NULL && slash[1] != '\0') ? slash + 1 : arg0;
-}
-
 static int report_row_name_compare(const void *a, const void *b)
 {
     const struct report_row *const *x = a, *const *y = b;
-    return strcmp(report_row_group_name(*x), report_row_group_name(*y));
+    return strcmp((*x)->group, (*y)->group);
+}
+
+/* The best lower bound of a peak at one moment: a sample's sum, or one process's own peak when no sample
+ * caught more (a bound is an upper figure, never a lower one). */
+static struct report_lower report_lower_of(struct jt_peak sampled, struct jt_peak single,
+                                           const struct jt_process *single_of)
+{
+    struct report_lower lower = {0};
+    if (sampled.kind != JT_PEAK_NONE)
+        lower = (struct report_lower){sampled.kib, REPORT_LOWER_SAMPLED, sampled.at_ns, NULL};
+    bool known = single.kind == JT_PEAK_EXACT || single.kind == JT_PEAK_SAMPLED;
+    if (known && (lower.source == REPORT_LOWER_NONE || single.kib > lower.kib))
+        lower = (struct report_lower){single.kib, REPORT_LOWER_PROCESS, 0, single_of};
+    return lower;
+}
+
+/* Groups arrive sorted by name: their footprints come from one sweep, then they are sorted by size. */
+static int report_view_footprints(struct report_view *v)
+{
+    const char **names = malloc((v->n_groups ? v->n_groups : 1) * sizeof *names);
+    struct jt_footprint *fp = malloc((v->n_groups ? v->n_groups : 1) * sizeof *fp);
+    int rc = (names != NULL && fp != NULL) ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < v->n_groups; i++)
+        names[i] = v->groups[i].name;
+    if (rc == 0)
+        rc = jobtable_group_footprints(v->jt, names, v->n_groups, fp);
+    for (size_t i = 0; rc == 0 && i < v->n_groups; i++) {
+        struct report_group *g = &v->groups[i];
+        g->footprint = fp[i];
+        g->lower = report_lower_of(fp[i].sampled, fp[i].single, fp[i].single_of);
+    }
+    free(names);
+    free(fp);
+    if (rc == 0)
+        qsort(v->groups, v->n_groups, sizeof *v->groups, report_group_compare);
+    return rc;
 }
 
 /* Rows sorted by group name through an array of pointers, then merged into groups as they come: the
@@ -68,9 +98,9 @@ static int report_view_group(struct report_view *v)
         by_name[i] = &v->rows[i];
     qsort(by_name, v->n_rows, sizeof *by_name, report_row_name_compare);
     for (size_t i = 0; i < v->n_rows; i++) {
-        const char *name = report_row_group_name(by_name[i]);
+        const struct report_row *row = by_name[i];
         struct report_group *g = v->n_groups ? &v->groups[v->n_groups - 1] : NULL;
-        if (g == NULL || strncmp(g->name, name, sizeof g->name - 1) != 0) {
+        if (g == NULL || strcmp(g->name, row->group) != 0) {
             if (v->n_groups == cap) {
                 cap = cap ? cap * 2 : 16;
                 struct report_group *grown = realloc(v->groups, cap * sizeof *grown);
@@ -81,20 +111,26 @@ static int report_view_group(struct report_view *v)
                 v->groups = grown;
             }
             g = &v->groups[v->n_groups++];
-            memset(g, 0, sizeof *g);
-            snprintf(g->name, sizeof g->name, "%s", name);
+            *g = (struct report_group){.name = row->group};
         }
         g->count++;
-        g->peak_sum_kib += by_name[i]->peak.kib;
+        struct report_row best = {.proc = g->largest, .peak = g->largest_peak};
+        if (g->largest == NULL || report_row_compare(row, &best) < 0) {
+            g->largest = row->proc;
+            g->largest_peak = row->peak;
+        }
     }
     free(by_name);
-    qsort(v->groups, v->n_groups, sizeof *v->groups, report_group_compare);
-    return 0;
+    return report_view_footprints(v);
 }
 
-/* Whole-job figures count every process, whatever the filter hides. */
-static void report_view_count(struct report_view *v, const struct report_row *row)
+/* Whole-job figures count every process, whatever the filter hides. single keeps the largest peak that
+ * is a true figure (exact or sampled), for the total's lower bound. */
+static void report_view_count(struct report_view *v, const struct report_row *row, struct report_row *single)
 {
+    bool known = row->peak.kind == JT_PEAK_EXACT || row->peak.kind == JT_PEAK_SAMPLED;
+    if (known && (single->proc == NULL || report_row_compare(row, single) < 0))
+        *single = *row;
     v->n_processes++;
     if (row->peak.kind == JT_PEAK_EXACT)
         v->n_exact++;
@@ -112,25 +148,21 @@ static void report_view_count(struct report_view *v, const struct report_row *ro
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter)
 {
-    uint64_t upper_kib = 0;
-    size_t unbounded = 0;
-
     memset(v, 0, sizeof *v);
     v->jt = jt;
     v->filter = filter;
     /* First, while nothing else is held: the bound's sweep is the largest transient allocation. */
     v->total_sampled = jobtable_total_sampled_peak(jt);
-    v->total_upper_proven = jobtable_total_upper_bound(jt, &upper_kib, &unbounded);
-    v->total_upper_kib = upper_kib;
-    v->total_upper_unbounded = unbounded;
+    jobtable_total_upper_bound(jt, &v->total_upper);
     if (jt->n_procs > 0) {
         v->rows = calloc(jt->n_procs, sizeof *v->rows);
         if (v->rows == NULL)
             return -1;
     }
+    struct report_row single = {0};
     for (size_t i = 0; i < jt->n_procs; i++) {
         struct report_row row = report_row_of(jt->procs[i]);
-        report_view_count(v, &row);
+        report_view_count(v, &row, &single);
         if (filter != NULL && !report_filter_match(filter, row.command)) {
             v->hidden_count++;
             v->hidden_peak_kib += row.peak.kib;
@@ -138,6 +170,7 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
         }
         v->rows[v->n_rows++] = row;
     }
+    v->total_lower = report_lower_of(v->total_sampled, single.peak, single.proc);
     if (v->n_rows > 1)
         qsort(v->rows, v->n_rows, sizeof *v->rows, report_row_compare);
     if (report_view_group(v) != 0) {

@@ -1,5 +1,5 @@
-/* agent_sink: a stand-in collector that prints, one line each, the messages agents send; for manual
- * checks of the agent and for its smoke tests.
+/* agent_sink: a stand-in collector that prints, one line each, the datagrams agents send (with the
+ * sender's pid from the kernel); for manual checks of the agent and for its smoke tests.
  *   agent_sink SOCKET                  listen until SIGINT/SIGTERM
  *   agent_sink --run AGENT_SO -- CMD   run CMD under the agent, wait for it and its agents, exit with its
  *                                      status (128+N when killed by signal N) */
@@ -20,18 +20,15 @@
 
 #include "memwatch/wire.h"
 
-#define SINK_CONNS_MAX 1024
-#define SINK_LINGER_MS 3000 /* after the command ended, how long agents of orphans may stay connected */
+#define SINK_BATCH 32
+#define SINK_LINGER_MS 3000 /* after the command ended, how long orphans' agents may still report */
+#define SINK_QUIET_MS 200   /* after the command ended, a pause this long with no message ends the run */
 #define SINK_PATH_MAX 108
 
 extern char **environ;
 
 struct sink {
-    int listen_fd;
-    struct pollfd fds[SINK_CONNS_MAX + 1]; /* [0] is the listener */
-    int conn_id[SINK_CONNS_MAX + 1];
-    size_t n_fds;
-    int next_id;
+    int fd;
     unsigned long messages;
 };
 
@@ -51,52 +48,52 @@ static void sink_print_argv(const char *argv, size_t len)
     fputc(']', stdout);
 }
 
-static void sink_start(int id, const struct mw_image_start *m, size_t len)
+static void sink_start(pid_t pid, const struct mw_image_start *m, size_t len)
 {
     size_t fixed = offsetof(struct mw_image_start, argv);
     if (len < fixed || m->argv_len != len - fixed || m->exe[MW_EXE_MAX - 1] != '\0' ||
         (m->argv_len > 0 && m->argv[m->argv_len - 1] != '\0')) {
-        printf("bad conn=%d start length=%zu\n", id, len);
+        printf("bad pid=%d start length=%zu\n", (int)pid, len);
         return;
     }
-    printf("start conn=%d pid=%d ppid=%d starttime=%llu flags=%s%s argc=%u exe=%s argv=", id, m->pid, m->ppid,
-           (unsigned long long)m->starttime_ticks, (m->flags & MW_START_FORKED) ? "forked," : "",
+    printf("start pid=%d ppid=%d starttime=%llu flags=%s%s argc=%u exe=%s argv=", (int)pid, m->ppid,
+           (unsigned long long)m->id.starttime_ticks, (m->flags & MW_START_FORKED) ? "forked," : "",
            (m->flags & MW_START_ARGV_TRUNCATED) ? "argv_truncated," : "", m->argc, m->exe);
     sink_print_argv(m->argv, m->argv_len);
     fputc('\n', stdout);
 }
 
-static void sink_peak(int id, const struct mw_image_peak *m)
+static void sink_peak(pid_t pid, const struct mw_image_peak *m)
 {
-    printf("peak conn=%d pid=%d reason=%s hwm_kib=%llu rss_kib=%llu exit=%d\n", id, m->pid,
+    printf("peak pid=%d reason=%s hwm_kib=%llu rss_kib=%llu exit=%d\n", (int)pid,
            m->reason == MW_PEAK_EXEC ? "exec" : m->reason == MW_PEAK_EXIT ? "exit" : "?",
            (unsigned long long)m->hwm_kib, (unsigned long long)m->rss_kib, m->exit_code);
 }
 
-static void sink_child_end(int id, const struct mw_child_end *m)
+static void sink_child_end(pid_t pid, const struct mw_child_end *m)
 {
     int st = m->wait_status;
-    printf("child_end conn=%d parent=%d child=%d %s=%d maxrss_kib=%llu rusage=%s\n", id, m->parent_pid,
-           m->child_pid, WIFEXITED(st) ? "exited" : "signaled", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+    printf("child_end pid=%d child=%d %s=%d maxrss_kib=%llu rusage=%s\n", (int)pid, m->child_pid,
+           WIFEXITED(st) ? "exited" : "signaled", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
            (unsigned long long)m->maxrss_kib, (m->flags & MW_CHILD_HAS_RUSAGE) ? "yes" : "no");
 }
 
-static void sink_decode(struct sink *k, int id, const void *buf, size_t len)
+static void sink_decode(struct sink *k, pid_t pid, const void *buf, size_t len)
 {
     const struct mw_header *h = buf;
     k->messages++;
     if (len < sizeof(*h) || h->magic != MW_WIRE_MAGIC || h->version != MW_WIRE_VERSION || h->length != len) {
-        printf("bad conn=%d length=%zu\n", id, len);
+        printf("bad pid=%d length=%zu\n", (int)pid, len);
         return;
     }
     if (h->type == MW_MSG_IMAGE_START)
-        sink_start(id, buf, len);
+        sink_start(pid, buf, len);
     else if (h->type == MW_MSG_IMAGE_PEAK && len == sizeof(struct mw_image_peak))
-        sink_peak(id, buf);
+        sink_peak(pid, buf);
     else if (h->type == MW_MSG_CHILD_END && len == sizeof(struct mw_child_end))
-        sink_child_end(id, buf);
+        sink_child_end(pid, buf);
     else
-        printf("bad conn=%d type=%u length=%zu\n", id, h->type, len);
+        printf("bad pid=%d type=%u length=%zu\n", (int)pid, h->type, len);
 }
 
 static int sink_listen(struct sink *k, const char *path)
@@ -107,55 +104,53 @@ static int sink_listen(struct sink *k, const char *path)
         return -1;
     }
     strcpy(addr.sun_path, path);
-    k->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (k->listen_fd < 0 || bind(k->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-        listen(k->listen_fd, 128) != 0) {
-        fprintf(stderr, "agent_sink: cannot listen on %s: %s\n", path, strerror(errno));
+    int on = 1;
+    k->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (k->fd < 0 || setsockopt(k->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0 ||
+        bind(k->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        fprintf(stderr, "agent_sink: cannot bind %s: %s\n", path, strerror(errno));
         return -1;
     }
-    k->fds[0] = (struct pollfd){.fd = k->listen_fd, .events = POLLIN};
-    k->n_fds = 1;
     return 0;
 }
 
-static void sink_accept(struct sink *k)
+/* The sender's pid, from the kernel: the wire carries none. */
+static pid_t sink_sender(struct msghdr *mh)
 {
-    int fd = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (k->n_fds > SINK_CONNS_MAX) {
-        close(fd);
-        return;
-    }
-    k->conn_id[k->n_fds] = ++k->next_id;
-    k->fds[k->n_fds++] = (struct pollfd){.fd = fd, .events = POLLIN};
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+            return ((const struct ucred *)CMSG_DATA(c))->pid;
+    return 0;
 }
 
-static void sink_read(struct sink *k, size_t i)
+static void sink_read(struct sink *k)
 {
     char buf[MW_WIRE_MAX_MESSAGE + 64];
-    ssize_t n = recv(k->fds[i].fd, buf, sizeof(buf), MSG_TRUNC);
-    if (n > 0) {
-        sink_decode(k, k->conn_id[i], buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n);
-        return;
-    }
-    printf("close conn=%d\n", k->conn_id[i]);
-    close(k->fds[i].fd);
-    k->fds[i] = k->fds[--k->n_fds];
-    k->conn_id[i] = k->conn_id[k->n_fds];
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(struct ucred))];
+    } ctl;
+    struct iovec iov = {buf, sizeof(buf)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+                        .msg_controllen = sizeof(ctl.space)};
+    ssize_t n = recvmsg(k->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+    if (n > 0)
+        sink_decode(k, sink_sender(&mh), buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n);
 }
 
-/* One round of the loop; how many descriptors had something (0 when idle or interrupted). */
+/* One round of the loop; how many messages were read (0 when idle or interrupted). */
 static int sink_poll(struct sink *k, int timeout_ms)
 {
-    int n = poll(k->fds, k->n_fds, timeout_ms);
-    if (n <= 0)
+    struct pollfd p = {.fd = k->fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & POLLIN))
         return 0;
-    if (k->fds[0].revents & POLLIN)
-        sink_accept(k);
-    for (size_t i = k->n_fds; i-- > 1;)
-        if (k->fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-            sink_read(k, i);
+    int n = 0;
+    for (; n < SINK_BATCH; n++) {
+        unsigned long before = k->messages;
+        sink_read(k);
+        if (k->messages == before)
+            break;
+    }
     fflush(stdout);
     return n;
 }
@@ -207,22 +202,23 @@ static int sink_run(struct sink *k, const char *agent, char **cmd)
         return 127;
     }
     int status = 0;
-    int64_t ended_at = 0;
-    /* Connections made before the command ended are in the listen queue by then: stop only after a
-     * quiet round with none open, or when orphans' agents outstay the linger time. */
+    int64_t ended_at = 0, heard_at = 0;
+    /* Reports sent before the command ended are queued by then: stop after a quiet pause, or when
+     * orphans' agents outstay the linger time. */
     while (!sink_stop) {
         if (ended_at == 0 && waitpid(pid, &status, WNOHANG) == pid)
             ended_at = sink_now_ms();
-        int active = sink_poll(k, ended_at != 0 ? 0 : 50);
-        if (ended_at != 0 && ((active == 0 && k->n_fds == 1) || sink_now_ms() - ended_at > SINK_LINGER_MS))
+        if (sink_poll(k, ended_at != 0 ? 20 : 50) > 0)
+            heard_at = sink_now_ms();
+        int64_t now = sink_now_ms();
+        if (ended_at != 0 && (now - (heard_at > ended_at ? heard_at : ended_at) > SINK_QUIET_MS ||
+                              now - ended_at > SINK_LINGER_MS))
             break;
-        if (ended_at != 0 && active == 0)
-            sink_poll(k, 20);
     }
     unlink(sock);
     rmdir(dir);
     free(env);
-    printf("end messages=%lu open_connections=%zu\n", k->messages, k->n_fds - 1);
+    printf("end messages=%lu\n", k->messages);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 

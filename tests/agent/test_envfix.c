@@ -1,4 +1,5 @@
-/* Unit tests of the environment repair: LD_PRELOAD and the agent's variables put back without malloc. */
+/* Unit tests of the environment repair: LD_PRELOAD and the agent's variables put back without malloc, ordered
+ * for the program about to run (sanitizer runtime first, agent of its class). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,13 +9,21 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "envfix.h"
+#include "preload.h"
 
 #define AGENT "/opt/mw/lib/memwatch/libmemwatch_agent.so"
 #define SOCK "/tmp/mw.X/sock"
 
 static const struct agent_settings settings = {SOCK, AGENT, NULL};
+
+/* A small thread stack, as a program with many threads gives them; the exec hooks must fit in it. */
+#define SMALL_STACK (64u * 1024u)
 
 static size_t env_count(char *const envp[])
 {
@@ -48,11 +57,12 @@ struct repaired {
     char *bytes;
 };
 
-static struct repaired repair(const struct agent_settings *s, char *const envp[])
+static struct repaired repair_for(const struct agent_settings *s, char *const envp[],
+                                  const struct preload_target *target)
 {
     struct envfix_plan plan;
     struct repaired r = {NULL, NULL, NULL};
-    assert_true(envfix_plan(s, envp, &plan));
+    assert_true(envfix_plan(s, envp, target, &plan));
     r.slots = malloc(plan.slots * sizeof(char *));
     r.bytes = malloc(plan.bytes);
     assert_non_null(r.slots);
@@ -62,6 +72,11 @@ static struct repaired repair(const struct agent_settings *s, char *const envp[]
     assert_non_null(r.envp);
     assert_int_equal(env_count(r.envp) + 1, plan.slots);
     return r;
+}
+
+static struct repaired repair(const struct agent_settings *s, char *const envp[])
+{
+    return repair_for(s, envp, NULL);
 }
 
 static void repaired_free(struct repaired *r)
@@ -91,7 +106,8 @@ static void test_preload_other_libs_kept(void **state)
     char *envp[] = {"A=1", "LD_PRELOAD=/usr/lib/libfoo.so /usr/lib/libbar.so", "MEMWATCH_SOCKET=" SOCK,
                     "MEMWATCH_AGENT_PATH=" AGENT, NULL};
     struct repaired r = repair(&settings, envp);
-    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), AGENT ":/usr/lib/libfoo.so /usr/lib/libbar.so");
+    /* Entries are joined with ':' (ld.so splits at ':' and ' ' alike). */
+    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), AGENT ":/usr/lib/libfoo.so:/usr/lib/libbar.so");
     assert_int_equal(env_count_named(r.envp, "LD_PRELOAD"), 1);
     assert_int_equal(env_count_named(r.envp, "MEMWATCH_SOCKET"), 1);
     assert_int_equal(env_count(r.envp), 4);
@@ -104,7 +120,7 @@ static void test_already_complete_passes_through(void **state)
     char *envp[] = {"LD_PRELOAD=/usr/lib/libfoo.so:" AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT,
                     NULL};
     struct envfix_plan plan;
-    assert_false(envfix_plan(&settings, envp, &plan));
+    assert_false(envfix_plan(&settings, envp, NULL, &plan));
     assert_int_equal(plan.missing, 0);
 }
 
@@ -163,11 +179,11 @@ static void test_inert_or_unknown_agent(void **state)
     char *envp[] = {"A=1", NULL};
     struct envfix_plan plan;
     struct agent_settings inert = {NULL, AGENT, NULL};
-    assert_false(envfix_plan(&inert, envp, &plan));
-    assert_false(envfix_plan(NULL, envp, &plan));
+    assert_false(envfix_plan(&inert, envp, NULL, &plan));
+    assert_false(envfix_plan(NULL, envp, NULL, &plan));
     /* Without a known agent path only the socket can be put back. */
     struct agent_settings no_path = {SOCK, NULL, NULL};
-    assert_true(envfix_plan(&no_path, envp, &plan));
+    assert_true(envfix_plan(&no_path, envp, NULL, &plan));
     assert_int_equal(plan.missing, ENVFIX_SOCKET);
 }
 
@@ -176,7 +192,7 @@ static void test_build_refuses_small_buffers(void **state)
     (void)state;
     char *envp[] = {"A=1", NULL};
     struct envfix_plan plan;
-    assert_true(envfix_plan(&settings, envp, &plan));
+    assert_true(envfix_plan(&settings, envp, NULL, &plan));
     char *slots[8];
     char bytes[16];
     struct envfix_buf small_bytes = {slots, 8, bytes, sizeof(bytes)};
@@ -228,12 +244,12 @@ static void huge_free(char **envp)
 static void test_with_repairs_on_stack(void **state)
 {
     (void)state;
-    char **envp = huge_envp(5000);
+    char **envp = huge_envp(20);
     struct seen s = {NULL, 0, 0};
-    assert_int_equal(envfix_with(&settings, envp, remember, &s), 42);
+    assert_int_equal(envfix_with(&settings, envp, NULL, remember, &s), 42);
     assert_int_equal(s.calls, 1);
     assert_ptr_not_equal(s.envp, envp);
-    assert_int_equal(s.count, 5003);
+    assert_int_equal(s.count, 23);
     huge_free(envp);
 }
 
@@ -242,25 +258,191 @@ static void test_with_passes_complete_env_through(void **state)
     (void)state;
     char *envp[] = {"LD_PRELOAD=" AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT, NULL};
     struct seen s = {NULL, 0, 0};
-    assert_int_equal(envfix_with(&settings, envp, remember, &s), 42);
+    assert_int_equal(envfix_with(&settings, envp, NULL, remember, &s), 42);
     assert_ptr_equal(s.envp, envp);
 }
 
 static void test_huge_envp(void **state)
 {
     (void)state;
-    size_t n = ENVFIX_STACK_SLOTS_MAX + 10;
+    size_t n = 40000; /* 320 KiB of pointers: the size that used to go on the caller's stack */
     char **envp = huge_envp(n);
     /* Built into caller buffers, any size works. */
     struct repaired r = repair(&settings, envp);
     assert_int_equal(env_count(r.envp), n + 3);
     assert_string_equal(r.envp[n + 2], envp[n - 1]);
     repaired_free(&r);
-    /* Too big for a stack copy: left as it is rather than risk the host's stack. */
+    /* Too big for envfix_with's stack block: repaired in a mapping that lives as long as the call. */
     struct seen s = {NULL, 0, 0};
-    assert_int_equal(envfix_with(&settings, envp, remember, &s), -1);
-    assert_ptr_equal(s.envp, envp);
+    assert_int_equal(envfix_with(&settings, envp, NULL, remember, &s), 42);
+    assert_ptr_not_equal(s.envp, envp);
+    assert_int_equal(s.count, n + 3);
     huge_free(envp);
+}
+
+/* The exec hooks run on whatever stack the caller has: a small thread stack must be enough. */
+struct small_stack_run {
+    char **envp;
+    size_t expect;
+    int rc;
+    size_t count;
+};
+
+static int small_stack_count(void *ctx, char *const envp[])
+{
+    struct small_stack_run *run = ctx;
+    run->count = env_count(envp);
+    return 7;
+}
+
+static void *small_stack_thread(void *arg)
+{
+    struct small_stack_run *run = arg;
+    struct preload_target t = {PRELOAD_CLASS_64, true, "libasan.so.8"};
+    run->rc = envfix_with(&settings, run->envp, &t, small_stack_count, run);
+    return NULL;
+}
+
+static void small_stack_check(size_t n)
+{
+    struct small_stack_run run = {huge_envp(n), n + 4, 0, 0};
+    pthread_attr_t attr;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, SMALL_STACK), 0);
+    assert_int_equal(pthread_create(&th, &attr, small_stack_thread, &run), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&attr);
+    assert_int_equal(run.rc, 7);
+    assert_int_equal(run.count, run.expect); /* LD_PRELOAD, the marker, socket, agent path */
+    huge_free(run.envp);
+}
+
+static void test_small_thread_stack(void **state)
+{
+    (void)state;
+    small_stack_check(10);    /* on the stack */
+    small_stack_check(20000); /* mapped */
+}
+
+#define ASAN "libasan.so.8"
+
+static void test_sanitizer_runtime_first(void **state)
+{
+    (void)state;
+    struct preload_target asan = {PRELOAD_CLASS_64, true, ASAN};
+    char *envp[] = {"LD_PRELOAD=" AGENT ":/lib/libfoo.so", "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT, NULL};
+    struct repaired r = repair_for(&settings, envp, &asan);
+    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), ASAN ":" AGENT ":/lib/libfoo.so");
+    assert_string_equal(env_get(r.envp, PRELOAD_ENV_ADDED), ASAN);
+    /* The next exec, of a program that does not link it, gets the user's list back. */
+    struct preload_target plain = {PRELOAD_CLASS_64, true, ""};
+    struct repaired back = repair_for(&settings, r.envp, &plain);
+    assert_string_equal(env_get(back.envp, "LD_PRELOAD"), AGENT ":/lib/libfoo.so");
+    assert_null(env_get(back.envp, PRELOAD_ENV_ADDED));
+    /* Another ASan program: already right, passed through. */
+    struct envfix_plan plan;
+    assert_false(envfix_plan(&settings, r.envp, &asan, &plan));
+    repaired_free(&back);
+    repaired_free(&r);
+}
+
+static void test_user_sanitizer_stays_first(void **state)
+{
+    (void)state;
+    char *envp[] = {"LD_PRELOAD=/usr/lib/libasan.so.8 /lib/libfoo.so", NULL};
+    struct preload_target asan = {PRELOAD_CLASS_64, true, ASAN};
+    struct repaired r = repair_for(&settings, envp, &asan);
+    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), "/usr/lib/libasan.so.8:" AGENT ":/lib/libfoo.so");
+    assert_null(env_get(r.envp, PRELOAD_ENV_ADDED));
+    repaired_free(&r);
+    char *tsan[] = {"LD_PRELOAD=" AGENT ":libtsan.so.2", "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT, NULL};
+    r = repair(&settings, tsan);
+    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), "libtsan.so.2:" AGENT);
+    repaired_free(&r);
+    /* After the runtime, a program's own order is kept. */
+    char *kept[] = {"LD_PRELOAD=libtsan.so.2:/lib/a.so:" AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT,
+                    NULL};
+    struct envfix_plan plan;
+    assert_false(envfix_plan(&settings, kept, NULL, &plan));
+}
+
+static void test_other_class_without_agent(void **state)
+{
+    (void)state;
+    struct preload_target other = {PRELOAD_OWN_CLASS == PRELOAD_CLASS_64 ? PRELOAD_CLASS_32 : PRELOAD_CLASS_64,
+                                   true, ""};
+    char *only[] = {"LD_PRELOAD=" AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT, NULL};
+    struct repaired r = repair_for(&settings, only, &other);
+    assert_null(env_get(r.envp, "LD_PRELOAD")); /* ld.so would print "wrong ELF class" */
+    assert_string_equal(env_get(r.envp, "MEMWATCH_SOCKET"), SOCK);
+    repaired_free(&r);
+    char *more[] = {"LD_PRELOAD=/lib/libfoo.so:" AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" AGENT, NULL};
+    r = repair_for(&settings, more, &other);
+    assert_string_equal(env_get(r.envp, "LD_PRELOAD"), "/lib/libfoo.so");
+    repaired_free(&r);
+    /* A $LIB path names the agent of each class: kept. */
+#define LIB_AGENT "/opt/mw/lib/memwatch/$LIB/libmemwatch_agent.so"
+    struct agent_settings per_class = {SOCK, LIB_AGENT, NULL};
+    char *lib[] = {"LD_PRELOAD=" LIB_AGENT, "MEMWATCH_SOCKET=" SOCK, "MEMWATCH_AGENT_PATH=" LIB_AGENT, NULL};
+    struct envfix_plan plan;
+    assert_false(envfix_plan(&per_class, lib, &other, &plan));
+    /* A static program never reads LD_PRELOAD: nothing to take out. */
+    struct preload_target fixed = {other.elf_class, false, ""};
+    assert_false(envfix_plan(&settings, only, &fixed, &plan));
+}
+
+static void test_is_sanitizer(void **state)
+{
+    (void)state;
+    static const char *yes[] = {"libasan.so.8", "/usr/lib/x86_64-linux-gnu/libtsan.so.2", "libubsan.so.1",
+                                "liblsan.so.0", "libhwasan.so", "libmemprof.so.0",
+                                "libclang_rt.asan-x86_64.so", "libclang_rt.ubsan_standalone-x86_64.so"};
+    static const char *no[] = {"libc.so.6", "libasanity.so", "/opt/libasan/libfoo.so", "asan.so", "lib", ""};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        assert_true(preload_is_sanitizer(yes[i], strlen(yes[i])));
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_false(preload_is_sanitizer(no[i], strlen(no[i])));
+}
+
+static void test_inspect_files(void **state)
+{
+    (void)state;
+    struct preload_target t;
+    assert_int_equal(preload_inspect_at(AT_FDCWD, "/proc/self/exe", &t), 0);
+    assert_int_equal(t.elf_class, PRELOAD_OWN_CLASS);
+    assert_true(t.dynamic);
+    /* Built with the sanitizers (MEMWATCH_SANITIZE), this test links libasan itself. */
+    assert_true(t.runtimes[0] == '\0' || strncmp(t.runtimes, "libasan", 7) == 0);
+    char dir[] = "/tmp/mw-envfix-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char script[64], text[64];
+    snprintf(script, sizeof script, "%s/script", dir);
+    snprintf(text, sizeof text, "%s/text", dir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fputs("#! /proc/self/exe -x\necho\n", f);
+    fclose(f);
+    f = fopen(text, "w");
+    assert_non_null(f);
+    fputs("hello\n", f);
+    fclose(f);
+    assert_int_equal(preload_inspect_at(AT_FDCWD, script, &t), 0);
+    assert_int_equal(t.elf_class, PRELOAD_OWN_CLASS);
+    assert_int_equal(preload_inspect_at(AT_FDCWD, text, &t), 0);
+    assert_int_equal(t.elf_class, PRELOAD_CLASS_NONE);
+    assert_int_equal(preload_inspect_at(AT_FDCWD, "/nonexistent/x", &t), -1);
+    char found[PRELOAD_PATH_MAX];
+    assert_true(preload_find_in_path("text", dir, found, sizeof found) == false); /* not executable */
+    assert_true(chmod(script, 0755) == 0);
+    assert_true(preload_find_in_path("script", "/nonexistent:", found, sizeof found) == false);
+    char path_list[128];
+    snprintf(path_list, sizeof path_list, "/nonexistent:%s", dir);
+    assert_true(preload_find_in_path("script", path_list, found, sizeof found));
+    assert_string_equal(found, script);
+    unlink(script);
+    unlink(text);
+    rmdir(dir);
 }
 
 int main(void)
@@ -278,6 +460,12 @@ int main(void)
         cmocka_unit_test(test_with_repairs_on_stack),
         cmocka_unit_test(test_with_passes_complete_env_through),
         cmocka_unit_test(test_huge_envp),
+        cmocka_unit_test(test_small_thread_stack),
+        cmocka_unit_test(test_sanitizer_runtime_first),
+        cmocka_unit_test(test_user_sanitizer_stays_first),
+        cmocka_unit_test(test_other_class_without_agent),
+        cmocka_unit_test(test_is_sanitizer),
+        cmocka_unit_test(test_inspect_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

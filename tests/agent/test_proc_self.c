@@ -1,4 +1,5 @@
-/* Unit tests of the /proc/self/status and /proc/self/stat parsers, on sample texts and on this process. */
+/* Unit tests of the /proc/self/status parser, on sample texts and on this process, and of reading
+ * /proc/self/stat (its parser, common/procstat.c, is tested in tests/unit/test_procstat.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,31 +60,6 @@ static void test_status_without_memory(void **state)
     assert_int_equal(proc_parse_status(no_unit, strlen(no_unit), &st), -1);
 }
 
-static void test_stat_sample(void **state)
-{
-    (void)state;
-    /* comm may contain spaces and ") ": only the last ')' ends it. */
-    const char text[] = "4242 (we) (ird) name) S 1 4242 4242 0 -1 4194560 123 0 0 0 "
-                        "71 29 0 0 20 0 1 0 987654 12345678 345 18446744073709551615\n";
-    struct proc_stat st;
-    assert_int_equal(proc_parse_stat(text, strlen(text), &st), 0);
-    assert_int_equal(st.utime_ticks, 71);
-    assert_int_equal(st.stime_ticks, 29);
-    assert_int_equal(st.starttime_ticks, 987654);
-}
-
-static void test_stat_malformed(void **state)
-{
-    (void)state;
-    struct proc_stat st;
-    const char no_paren[] = "4242 name S 1 2 3\n";
-    assert_int_equal(proc_parse_stat(no_paren, strlen(no_paren), &st), -1);
-    const char short_line[] = "4242 (x) S 1 4242 4242 0 -1 4194560 123 0 0 0 71 29\n";
-    assert_int_equal(proc_parse_stat(short_line, strlen(short_line), &st), -1);
-    const char not_number[] = "1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 12ab 0 0\n";
-    assert_int_equal(proc_parse_stat(not_number, strlen(not_number), &st), -1);
-}
-
 static void test_self(void **state)
 {
     (void)state;
@@ -103,8 +79,6 @@ int main(void)
         cmocka_unit_test(test_status_sample),
         cmocka_unit_test(test_status_length_bound),
         cmocka_unit_test(test_status_without_memory),
-        cmocka_unit_test(test_stat_sample),
-        cmocka_unit_test(test_stat_malformed),
         cmocka_unit_test(test_self),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* libFuzzer target for the agent message decoder: any bytes, no crash, and accepted messages are sound. */
+/* libFuzzer target for the agent message decoder (wire version 2): any bytes, no crash, and accepted
+ * messages are sound. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,17 +9,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_start(const struct mw_image_start *m, size_t size)
+{
+    if (m->argv_len > MW_ARGV_MAX || m->argv_len != size - offsetof(struct mw_image_start, argv) ||
+        !memchr(m->exe, '\0', MW_EXE_MAX) || (m->argv_len && m->argv[m->argv_len - 1] != '\0') || m->ppid < 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wire_msg msg;
     const char *why;
-    if (wire_decode(data, size, &msg, &why) != WIRE_OK)
-        return 0;
-    if (msg.type == MW_MSG_IMAGE_START) {
-        const struct mw_image_start *m = &msg.u.start;
-        if (m->argv_len > MW_ARGV_MAX || !memchr(m->exe, '\0', MW_EXE_MAX) ||
-            (m->argv_len && m->argv[m->argv_len - 1] != '\0'))
+    enum wire_result r = wire_decode(data, size, &msg, &why);
+    if (r != WIRE_OK) {
+        if (why == NULL || (r == WIRE_UNKNOWN_TYPE && wire_msg_image(&msg) != NULL))
             abort();
+        return 0;
+    }
+    const struct mw_image_id *id = wire_msg_image(&msg);
+    if (id == NULL || ((const struct mw_header *)data)->request_id != 0)
+        abort();
+    switch (msg.type) {
+    case MW_MSG_IMAGE_START: check_start(&msg.u.start, size); break;
+    case MW_MSG_IMAGE_PEAK:
+        if (size != sizeof msg.u.peak || (msg.u.peak.reason != MW_PEAK_EXEC && msg.u.peak.reason != MW_PEAK_EXIT))
+            abort();
+        break;
+    case MW_MSG_CHILD_END:
+        if (size != sizeof msg.u.child || msg.u.child.child_pid <= 0)
+            abort();
+        break;
+    default: abort();
     }
     return 0;
 }

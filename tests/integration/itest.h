@@ -117,8 +117,37 @@ char *itest_read_file(const char *path, size_t max, size_t *len);
 void itest_dump_file(const char *label, const char *path, size_t max);
 /* Searches PATH for an executable; returns true and fills buf. */
 bool itest_find_in_path(const char *prog, char *buf, size_t len);
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t itest_now_ms(void);
+/* The socket path memwatch gave the job (MEMWATCH_SOCKET in /proc/PID/environ of a job process). */
+bool itest_job_socket(pid_t pid, char *buf, size_t len);
 /* Removes a directory tree. */
 int itest_remove_tree(const char *path);
+
+/* --- itest_pty.c: a program on a pseudo-terminal, typed into and read like a screen --- */
+#define ITEST_PTY_SCREEN_MAX 65536 /* initial capacity; the text grows as needed */
+#define ITEST_PTY_PROMPT "mw$ "
+struct itest_pty {
+    pid_t pid;   /* session leader on the pty (usually an interactive shell) */
+    int master;
+    char *text;  /* everything the terminal showed, NUL-terminated */
+    size_t len;
+    size_t cap;
+    size_t seen; /* itest_pty_expect searches from here, then moves past the match */
+};
+/* Starts argv on a new rows x cols pty in the test's directory, with TERM=xterm, PS1=ITEST_PTY_PROMPT and
+ * no LD_PRELOAD; the session is killed at cleanup whatever happens. */
+int itest_pty_spawn(struct itest_ctx *ctx, struct itest_pty *t, const char *const *argv, int rows, int cols);
+/* Types bytes ("\x03" is Ctrl-C, "\x1a" Ctrl-Z, "\x04" Ctrl-D). */
+void itest_pty_send(struct itest_pty *t, const char *bytes);
+/* Waits until needle appears after what earlier expects matched; a check failure (with the screen dumped)
+ * when it does not within timeout_ms. */
+bool itest_pty_expect(struct itest_ctx *ctx, struct itest_pty *t, const char *needle, int timeout_ms);
+/* Reads whatever arrives for ms milliseconds. */
+void itest_pty_settle(struct itest_pty *t, int ms);
+void itest_pty_dump(const struct itest_pty *t);
+/* Waits for the session leader to end (killing the session after a few seconds); its wait status or -1. */
+int itest_pty_close(struct itest_ctx *ctx, struct itest_pty *t);
 
 /* --- itest_facts.c: what the workloads recorded --- */
 #define ITEST_ROLE_MAX 64
@@ -202,6 +231,11 @@ int scenario_exec_relabel(struct itest_ctx *ctx, const char *arg);
 int scenario_csv_timeline(struct itest_ctx *ctx, const char *arg);
 int scenario_filter(struct itest_ctx *ctx, const char *arg);
 int scenario_streams(struct itest_ctx *ctx, const char *arg);
+int scenario_cli_refusals(struct itest_ctx *ctx, const char *arg);
+int scenario_csv_stdout(struct itest_ctx *ctx, const char *arg);
+int scenario_csv_filtered(struct itest_ctx *ctx, const char *arg);
+int scenario_series_null(struct itest_ctx *ctx, const char *arg);
+int scenario_listen_no_job(struct itest_ctx *ctx, const char *arg);
 
 int scenario_fork(struct itest_ctx *ctx, const char *arg);
 int scenario_vfork_exec(struct itest_ctx *ctx, const char *arg);
@@ -219,5 +253,23 @@ int scenario_storm(struct itest_ctx *ctx, const char *arg);
 int scenario_spike(struct itest_ctx *ctx, const char *arg);
 int scenario_four_children(struct itest_ctx *ctx, const char *arg);
 int scenario_long_argv(struct itest_ctx *ctx, const char *arg);
+
+/* scenarios_load.c: the transport under load, privilege drops, forgeries, tiny descriptor limits. */
+int scenario_concurrent(struct itest_ctx *ctx, const char *arg);
+int scenario_drop_priv(struct itest_ctx *ctx, const char *arg);
+int scenario_foreign(struct itest_ctx *ctx, const char *arg);
+int scenario_lowfd(struct itest_ctx *ctx, const char *arg);
+/* scenarios_compat.c: sanitizer builds, 32-bit programs, an unusual install folder: the job as bare */
+int scenario_compat(struct itest_ctx *ctx, const char *arg);
+/* scenarios_honest.c: figures that must not claim more than memwatch knows */
+int scenario_honest(struct itest_ctx *ctx, const char *arg);
+/* scenarios_outputs.c: symlinks, FIFOs, devices, memwatch's own stdout, no visible temporary files */
+int scenario_outputs(struct itest_ctx *ctx, const char *arg);
+/* scenarios_tty.c: at an interactive shell on a pseudo-terminal */
+int scenario_tty(struct itest_ctx *ctx, const char *arg);
+/* scenarios_live.c: the live status line, on a pseudo-terminal and in a file */
+int scenario_live(struct itest_ctx *ctx, const char *arg);
+/* scenarios_text.c: command lines that are not valid UTF-8, in valid JSON and CSV that agree */
+int scenario_text(struct itest_ctx *ctx, const char *arg);
 
 #endif

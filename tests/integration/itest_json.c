@@ -111,6 +111,10 @@ static void itest_check_image(struct itest_ctx *ctx, const cJSON *img, bool last
     ITEST_CHECK(ctx, !isnan(itest_json_num(img, "peak_kib")), "%s: image peak_kib is not a number", what);
     itest_check_time_field(ctx, img, "start", false, what);
     itest_check_time_field(ctx, img, "end", true, what);
+    /* An exact figure is the agent's, for that very image. */
+    const char *kind = itest_json_str(img, "peak_kind");
+    ITEST_CHECK(ctx, !(kind && strcmp(kind, "exact") == 0) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(img, "agent")),
+                "%s: an image the agent never entered claims an exact peak", what);
     if (!last)
         ITEST_CHECK(ctx, itest_json_str(img, "end") != NULL, "%s: an image followed by another has no end", what);
 }
@@ -234,8 +238,56 @@ static void itest_check_header(struct itest_ctx *ctx, const cJSON *rep, const st
                 itest_json_str(host, "hostname") != NULL && itest_json_str(host, "kernel") != NULL &&
                     itest_json_num(host, "mem_total_kib") > 0,
                 "host is not {hostname, kernel, mem_total_kib > 0}");
-    ITEST_CHECK(ctx, itest_json_num(rep, "dropped_messages") == 0, "dropped_messages is %.0f, expected 0",
-                itest_json_num(rep, "dropped_messages"));
+    /* A dropped message may hide a process: then the total's bound may not be called proven. */
+    double unverified = itest_json_num(rep, "dropped_foreign");
+    const cJSON *tp = cJSON_GetObjectItemCaseSensitive(rep, "total_peak");
+    ITEST_CHECK(ctx, unverified == 0 || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tp, "upper_bound_proven")),
+                "%.0f messages dropped, yet the upper bound is called proven", unverified);
+    /* Reports of a sender reaped before memwatch could tie it to the job (by a parent without the agent, or
+     * glibc's own wait inside system()) may be dropped on a loaded machine: counted, and the bound then
+     * unproven (above). Nothing else may be dropped: no malformed message, none for no process. */
+    ITEST_CHECK(ctx, itest_json_num(rep, "dropped_messages") == unverified,
+                "dropped_messages is %.0f, of which only %.0f from senders that could not be tied to the job",
+                itest_json_num(rep, "dropped_messages"), unverified);
+    if (unverified > 0)
+        itest_note(ctx, "%.0f reports of gone senders could not be tied to the job", unverified);
+}
+
+/* One entry per process: two entries of one pid must be two processes, one after the other (a reused pid),
+ * never two lifetimes that overlap. Sorted by pid, then first sighting: each entry against the next. */
+struct itest_lifetime {
+    double pid;
+    const char *first, *last;
+};
+
+static int itest_lifetime_cmp(const void *x, const void *y)
+{
+    const struct itest_lifetime *a = x, *b = y;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    return strcmp(a->first ? a->first : "", b->first ? b->first : "");
+}
+
+static void itest_check_one_entry_each(struct itest_ctx *ctx, const cJSON *procs)
+{
+    size_t n = (size_t)cJSON_GetArraySize(procs), i = 0;
+    struct itest_lifetime *lt = calloc(n ? n : 1, sizeof *lt);
+    if (!lt)
+        return;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, procs)
+    {
+        lt[i++] = (struct itest_lifetime){itest_json_num(p, "pid"), itest_json_str(p, "first_seen"),
+                                          itest_json_str(p, "last_seen")};
+    }
+    qsort(lt, n, sizeof *lt, itest_lifetime_cmp);
+    for (i = 0; i + 1 < n; i++) {
+        if (lt[i].pid != lt[i + 1].pid)
+            continue;
+        bool apart = lt[i].last && lt[i + 1].first && strcmp(lt[i].last, lt[i + 1].first) <= 0;
+        ITEST_CHECK(ctx, apart, "pid %.0f is listed twice with overlapping lifetimes", lt[i].pid);
+    }
+    free(lt);
 }
 
 static void itest_check_processes(struct itest_ctx *ctx, const cJSON *rep, const struct itest_run *r)
@@ -261,6 +313,7 @@ static void itest_check_processes(struct itest_ctx *ctx, const cJSON *rep, const
     }
     if (filtered)
         return;
+    itest_check_one_entry_each(ctx, procs);
     ITEST_CHECK(ctx, roots == 1, "%d processes marked root, expected 1", roots);
     ITEST_CHECK(ctx, itest_json_num(rep, "process_count") == n, "process_count %.0f but %d processes listed",
                 itest_json_num(rep, "process_count"), n);

@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "memwatch/wire.h"
 
 #define ITEST_POLL_MS 10
 #define ITEST_STAT_MAX 1024
 #define ITEST_KILL_PASSES 50
 #define ITEST_NFTW_FDS 16
 
-static int64_t itest_now_ms(void)
+int64_t itest_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -396,4 +397,22 @@ void itest_expect_silent(struct itest_ctx *ctx, const struct itest_run *r)
     ITEST_CHECK(ctx, err != NULL && err[0] == '\0', "something wrote on stderr under -q: '%.200s'", err ? err : "?");
     free(out);
     free(err);
+}
+
+bool itest_job_socket(pid_t pid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    size_t n = 0;
+    char *env = itest_read_file(path, 1024 * 1024, &n);
+    bool found = false;
+    size_t key = strlen(MW_ENV_SOCKET "=");
+    for (size_t i = 0; env != NULL && i < n && !found; i += strlen(env + i) + 1) {
+        if (strncmp(env + i, MW_ENV_SOCKET "=", key) == 0) {
+            int w = snprintf(buf, len, "%s", env + i + key);
+            found = w > 0 && (size_t)w < len;
+        }
+    }
+    free(env);
+    return found;
 }

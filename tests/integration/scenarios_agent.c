@@ -399,23 +399,6 @@ int scenario_exec_missing(struct itest_ctx *ctx, const char *arg)
     return 0;
 }
 
-/* The socket path memwatch gave the job (from /proc/PID/environ), into buf; false when unknown. */
-static bool agent_job_socket(pid_t pid, char *buf, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-    size_t n = 0;
-    char *env = itest_read_file(path, 1024 * 1024, &n);
-    bool found = false;
-    for (size_t i = 0; env != NULL && i < n && !found; i += strlen(env + i) + 1) {
-        if (strncmp(env + i, "MEMWATCH_SOCKET=", 16) == 0) {
-            int w = snprintf(buf, len, "%s", env + i + 16);
-            found = w > 0 && (size_t)w < len;
-        }
-    }
-    free(env);
-    return found;
-}
 
 /* A SIGKILLed memwatch cannot remove its private socket directory: the harness does, when it has the
  * shape memwatch makes (DIR/memwatch-XXXXXX/SOCKET). */
@@ -450,7 +433,7 @@ int scenario_collector_killed(struct itest_ctx *ctx, const char *arg)
     itest_facts_load(ctx, &f);
     const struct itest_fact *root = agent_fact(ctx, &f, "root");
     char socket_path[ITEST_PATH_MAX];
-    bool have_socket = root != NULL && agent_job_socket(root->pid, socket_path, sizeof socket_path);
+    bool have_socket = root != NULL && itest_job_socket(root->pid, socket_path, sizeof socket_path);
     kill(r.pid, SIGKILL);
     int status = 0;
     ITEST_CHECK(ctx, itest_wait_pid(ctx, r.pid, AGENT_READY_TIMEOUT_MS, &status) == 0 && WIFSIGNALED(status),

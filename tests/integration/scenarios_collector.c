@@ -564,7 +564,7 @@ static void scen_check_process_csv(struct itest_ctx *ctx, const char *path, cons
 {
     static const char header[] =
         "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,exit_code,signal,"
-        "bound_kib";
+        "bound_kib,filtered";
     struct itest_csv_row rows[8];
     char *text = NULL;
     int n = scen_csv_load(ctx, path, &text, rows, 8);
@@ -578,9 +578,10 @@ static void scen_check_process_csv(struct itest_ctx *ctx, const char *path, cons
     const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rep, "processes"), 0);
     const char *cmd = itest_json_str(p, "command");
     for (int i = 1; i < n; i++) {
-        ITEST_CHECK(ctx, rows[i].n == 13, "CSV row %d has %zu fields, expected 13", i, rows[i].n);
-        if (rows[i].n < 13)
+        ITEST_CHECK(ctx, rows[i].n == 14, "CSV row %d has %zu fields, expected 14", i, rows[i].n);
+        if (rows[i].n < 14)
             continue;
+        ITEST_CHECK(ctx, rows[i].fields[13][0] == '\0', "CSV filtered '%s' without a filter", rows[i].fields[13]);
         ITEST_CHECK(ctx, cmd != NULL && strcmp(rows[i].fields[2], cmd) == 0,
                     "CSV command field '%s' differs from the JSON command '%s'", rows[i].fields[2], cmd ? cmd : "?");
         ITEST_CHECK(ctx, itest_is_utc_time(rows[i].fields[5]) && itest_is_utc_time(rows[i].fields[6]),
@@ -751,5 +752,265 @@ int scenario_streams(struct itest_ctx *ctx, const char *arg)
         ITEST_CHECK(ctx, err != NULL && err[0] == '\0', "stderr not empty with -q: '%.200s'", err ? err : "?");
         free(err);
     }
+    return 0;
+}
+
+/* ---- The command line, polished (issue 7, section 4) ---- */
+
+#define SCEN_LISTEN_READY_MS 30000
+#define SCEN_POLL_MS 20
+
+/* Runs memwatch with args (the @ forms of scen_bad) and expects exit `code` with one error line holding
+ * `needle`; the job (touch_marker) must never start and no output may be left. */
+static void scen_refused_saying(struct itest_ctx *ctx, const char *const *args, int code, const char *needle)
+{
+    struct itest_run r;
+    itest_run_init(&r);
+    for (size_t i = 0; args[i] != NULL; i++) {
+        if (strcmp(args[i], "@OK_JSON") == 0)
+            itest_run_add(&r, "--json=%s/ok.json", ctx->dir);
+        else if (strcmp(args[i], "@MARKER") == 0)
+            itest_run_add(&r, "%s/touch_marker", ctx->wldir);
+        else if (strcmp(args[i], "@MARKER_ARG") == 0)
+            itest_run_add(&r, "%s/marker", ctx->dir);
+        else
+            itest_run_add(&r, "%s", args[i]);
+    }
+    if (itest_run(ctx, &r) != 0)
+        return;
+    ITEST_CHECK(ctx, r.exit_code == code, "%s: memwatch exited %d, expected %d", needle, r.exit_code, code);
+    scen_expect_one_error_line(ctx, &r, needle);
+    char *err = itest_read_file(r.err_path, SCEN_TEXT_MAX, NULL);
+    ITEST_CHECK(ctx, err != NULL && strstr(err, needle) != NULL, "stderr '%s' does not say \"%s\"",
+                err ? err : "?", needle);
+    free(err);
+    char path[ITEST_PATH_MAX];
+    ITEST_CHECK(ctx, !itest_exists(itest_path(ctx, "marker", path, sizeof path)), "%s: the job was started", needle);
+    scen_expect_no_leftovers(ctx);
+}
+
+int scenario_cli_refusals(struct itest_ctx *ctx, const char *arg)
+{
+    if (strcmp(arg, "interval") == 0) {
+        scen_refused_saying(ctx, (const char *[]){"run", "-i", "2h", "@OK_JSON", "--", "@MARKER", "@MARKER_ARG", NULL},
+                            125, "--interval: '2h' is above the 1h maximum");
+        scen_refused_saying(ctx, (const char *[]){"run", "-i", "0", "@OK_JSON", "--", "@MARKER", "@MARKER_ARG", NULL},
+                            125, "--interval: '0' must be positive");
+    } else if (strcmp(arg, "wrong_subcommand") == 0) {
+        scen_refused_saying(ctx, (const char *[]){"run", "--socket", "s", "@OK_JSON", "--", "@MARKER", "@MARKER_ARG",
+                                                  NULL},
+                            125, "--socket belongs to 'memwatch listen'");
+        scen_refused_saying(ctx, (const char *[]){"run", "--until-idle", "@OK_JSON", "--", "@MARKER", "@MARKER_ARG",
+                                                  NULL},
+                            125, "--until-idle belongs to 'memwatch listen'");
+        scen_refused_saying(ctx, (const char *[]){"--version", "foo", NULL}, 125, "--version takes no arguments ('foo')");
+    } else if (strcmp(arg, "empty_command") == 0) {
+        scen_refused_saying(ctx, (const char *[]){"run", "@OK_JSON", "--", "", NULL}, 127, "'': command not found");
+    } else if (strcmp(arg, "json_hint") == 0) {
+        /* Without the hint, memwatch would try to run "out.json" and fail with 127 after the fact. */
+        scen_refused_saying(ctx, (const char *[]){"run", "--json", "out.json", "@MARKER", "@MARKER_ARG", NULL}, 125,
+                            "(options take files as --json=FILE)");
+        scen_refused_saying(ctx, (const char *[]){"run", "--json", "--csv", "-", "--", "@MARKER", "@MARKER_ARG", NULL},
+                            125, "--json and --csv - both write to standard output");
+    } else if (strcmp(arg, "agent_missing") == 0) {
+        /* Named by the user and absent: a mistake to report (125), not a quiet fall back to polling. */
+        setenv("MEMWATCH_AGENT", "/nonexistent/libmemwatch_agent.so", 1);
+        scen_refused_saying(ctx, (const char *[]){"run", "@OK_JSON", "--", "@MARKER", "@MARKER_ARG", NULL}, 125,
+                            "MEMWATCH_AGENT '/nonexistent/libmemwatch_agent.so' cannot be used");
+        unsetenv("MEMWATCH_AGENT");
+    }
+    return 0;
+}
+
+/* --csv - writes the CSV on standard output; -q keeps stderr empty. */
+int scenario_csv_stdout(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    struct itest_run r;
+    itest_run_init(&r);
+    itest_run_add(&r, "run");
+    itest_run_add(&r, "-q");
+    itest_run_add(&r, "--csv");
+    itest_run_add(&r, "-");
+    itest_run_add(&r, "--");
+    itest_run_add(&r, "%s/alloc_hold", ctx->wldir);
+    itest_run_add(&r, "4");
+    itest_run_add(&r, "300");
+    if (itest_run(ctx, &r) != 0)
+        return 0;
+    scen_expect_exit(ctx, &r, 0);
+    struct itest_csv_row rows[4];
+    char *text = NULL;
+    int n = scen_csv_load(ctx, r.out_path, &text, rows, 4);
+    ITEST_CHECK(ctx, n == 2, "stdout holds %d CSV records, expected a header and one row", n);
+    ITEST_CHECK(ctx, text != NULL && strncmp(text, "pid,ppid,command,", 17) == 0, "stdout does not start with the "
+                "CSV header: '%.100s'", text ? text : "?");
+    if (n == 2)
+        ITEST_CHECK(ctx, strstr(rows[1].fields[2], "/alloc_hold 4 300") != NULL, "CSV row command '%s'",
+                    rows[1].fields[2]);
+    for (int i = 0; i < n; i++)
+        itest_csv_row_free(&rows[i]);
+    free(text);
+    char *err = itest_read_file(r.err_path, SCEN_TEXT_MAX, NULL);
+    ITEST_CHECK(ctx, err != NULL && err[0] == '\0', "stderr not empty with -q: '%.200s'", err ? err : "?");
+    free(err);
+    char dash[ITEST_PATH_MAX];
+    ITEST_CHECK(ctx, !itest_exists(itest_path(ctx, "-", dash, sizeof dash)), "--csv - created a file named '-'");
+    return 0;
+}
+
+/* A filter's mark in the CSV is its last column, the count it hid, on every row: still plain CSV. */
+int scenario_csv_filtered(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    char csv[ITEST_PATH_MAX];
+    itest_path(ctx, "procs.csv", csv, sizeof csv);
+    const char *extra[] = {"--include", "tree", "--exclude", "tree [12] ", "--csv", csv, NULL};
+    struct itest_opts o = {.agent = true, .interval_ms = 100, .extra = extra};
+    struct itest_run r;
+    if (itest_run_workload(ctx, &r, &o, "tree", "2", "1024", "300", NULL) != 0)
+        return 0;
+    scen_expect_exit(ctx, &r, 0);
+    struct itest_csv_row rows[8];
+    char *text = NULL;
+    int n = scen_csv_load(ctx, csv, &text, rows, 8);
+    ITEST_CHECK(ctx, n == 5, "%d CSV records, expected a header and the 4 leaves", n);
+    for (int i = 0; i < n; i++) {
+        const char *last = rows[i].n == 14 ? rows[i].fields[13] : "(no 14th field)";
+        const char *want = i == 0 ? "filtered" : "3";
+        ITEST_CHECK(ctx, strcmp(last, want) == 0, "CSV record %d: last field '%s', expected '%s'", i, last, want);
+        itest_csv_row_free(&rows[i]);
+    }
+    free(text);
+    return 0;
+}
+
+/* series.max_kib: null where no sample fell in a bucket (samples 300 ms apart in 100 ms buckets), never 0. */
+int scenario_series_null(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    struct itest_opts o = {.agent = true, .interval_ms = 300};
+    struct itest_run r;
+    if (itest_run_workload(ctx, &r, &o, "alloc_hold", "8", "1500", NULL) != 0)
+        return 0;
+    scen_expect_exit(ctx, &r, 0);
+    cJSON *rep = itest_report(ctx, &r, &(struct itest_expect){.exit_code = 0});
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rep, "processes"), 0);
+    const cJSON *max = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "series"), "max_kib");
+    int nulls = 0, numbers = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, max)
+    {
+        nulls += cJSON_IsNull(v);
+        numbers += cJSON_IsNumber(v);
+        ITEST_CHECK(ctx, cJSON_IsNull(v) || (cJSON_IsNumber(v) && v->valuedouble > 0),
+                    "series.max_kib holds something other than null or a positive size");
+    }
+    ITEST_CHECK(ctx, numbers >= 3 && nulls >= 2, "series.max_kib: %d sizes and %d nulls, expected >= 3 and >= 2",
+                numbers, nulls);
+    cJSON_Delete(rep);
+    return 0;
+}
+
+/* Polls a growing file until it holds needle. */
+static char *scen_wait_text(struct itest_ctx *ctx, const char *path, const char *needle, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += SCEN_POLL_MS) {
+        char *text = itest_read_file(path, SCEN_TEXT_MAX, NULL);
+        if (text != NULL && strstr(text, needle) != NULL)
+            return text;
+        free(text);
+        usleep(SCEN_POLL_MS * 1000);
+    }
+    ITEST_CHECK(ctx, false, "%s never said '%s'", path, needle);
+    return NULL;
+}
+
+/* The lines of memwatch listen's advice that start with two spaces, in order, as one shell script. */
+static void scen_advice_lines(const char *err, const char *start, const char *stop, char *buf, size_t len)
+{
+    const char *from = strstr(err, start);
+    const char *to = from ? strstr(from, stop) : NULL;
+    buf[0] = '\0';
+    if (from == NULL || to == NULL)
+        return;
+    from = strchr(from, '\n');
+    snprintf(buf, len, "%.*s", from ? (int)(to - from) : 0, from ? from : "");
+}
+
+/* Runs sh -c script in the test directory, without the harness's LD_PRELOAD; its exit status or -1. */
+static int scen_run_sh(struct itest_ctx *ctx, const char *script)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(ctx->dir) != 0)
+            _exit(126);
+        unsetenv("LD_PRELOAD");
+        execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || itest_wait_pid(ctx, pid, ITEST_DEFAULT_TIMEOUT_MS, &status) != 0)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void scen_expect_file(struct itest_ctx *ctx, const char *name, const char *expected)
+{
+    char path[ITEST_PATH_MAX];
+    char *text = itest_read_file(itest_path(ctx, name, path, sizeof path), SCEN_TEXT_MAX, NULL);
+    ITEST_CHECK(ctx, text != NULL && strcmp(text, expected) == 0, "%s holds '%s', expected '%s'", name,
+                text ? text : "(nothing)", expected);
+    free(text);
+}
+
+/* The listener's reports have no job (no exit status, no command), and its undo lines restore the shell:
+ * nothing of memwatch left, and a LD_PRELOAD the user had kept as it was. */
+static void scen_listen_check(struct itest_ctx *ctx, const struct itest_run *r, const char *json_path)
+{
+    char *err = itest_read_file(r->err_path, SCEN_TEXT_MAX, NULL);
+    ITEST_CHECK(ctx, err != NULL && strstr(err, "Exit status") == NULL, "listen summary has an Exit status line");
+    ITEST_CHECK(ctx, err != NULL && strstr(err, "alloc_hold") != NULL, "listen summary does not list alloc_hold");
+    free(err);
+    cJSON *rep = itest_json_load(ctx, json_path);
+    ITEST_CHECK(ctx, rep != NULL && cJSON_GetObjectItemCaseSensitive(rep, "command") == NULL &&
+                         cJSON_GetObjectItemCaseSensitive(rep, "exit_code") == NULL,
+                "listen JSON has a command or an exit_code");
+    ITEST_CHECK(ctx, itest_json_array_size(rep, "processes") >= 1, "listen JSON lists no process");
+    cJSON_Delete(rep);
+    scen_expect_file(ctx, "after_none", "unset|unset|unset\n");
+    scen_expect_file(ctx, "after_user", "unset|unset|libc.so.6\n");
+}
+
+int scenario_listen_no_job(struct itest_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    char json[ITEST_PATH_MAX];
+    itest_path(ctx, "listen.json", json, sizeof json);
+    struct itest_run r;
+    itest_run_init(&r);
+    itest_run_add(&r, "listen");
+    itest_run_add(&r, "--until-idle");
+    itest_run_add(&r, "--color=never");
+    itest_run_add(&r, "--json=%s", json);
+    if (itest_run_start(ctx, &r) != 0)
+        return 0;
+    char *advice = scen_wait_text(ctx, r.err_path, "memwatch: stop with", SCEN_LISTEN_READY_MS);
+    static char exports[SCEN_CMD_MAX], undo[SCEN_CMD_MAX], script[6 * SCEN_CMD_MAX];
+    scen_advice_lines(advice ? advice : "", "run:\n", "memwatch: afterwards", exports, sizeof exports);
+    scen_advice_lines(advice ? advice : "", "undo them with:\n", "memwatch: stop", undo, sizeof undo);
+    free(advice);
+    ITEST_CHECK(ctx, strstr(undo, "unset MEMWATCH_SOCKET MEMWATCH_AGENT_PATH") != NULL, "no unset line: '%s'", undo);
+    const char *show = "printf '%s|%s|%s\\n' \"${MEMWATCH_SOCKET-unset}\" \"${MEMWATCH_AGENT_PATH-unset}\" "
+                       "\"${LD_PRELOAD-unset}\"";
+    snprintf(script, sizeof script,
+             "unset LD_PRELOAD\n%s\n%s/alloc_hold 4 200\n%s\n%s >after_none\n"
+             "LD_PRELOAD=libc.so.6; export LD_PRELOAD\n%s\n%s\n%s >after_user\n",
+             exports, ctx->wldir, undo, show, exports, undo, show);
+    ITEST_CHECK(ctx, scen_run_sh(ctx, script) == 0, "the job script failed:\n%s", script);
+    if (itest_run_wait(ctx, &r) != 0)
+        return 0;
+    scen_expect_exit(ctx, &r, 0);
+    scen_listen_check(ctx, &r, json);
     return 0;
 }

@@ -3,7 +3,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -78,8 +82,16 @@ static void test_bad_inputs(void **state)
         {4, {"memwatch", "run", "--bogus", "true"}, "unknown option '--bogus' (see memwatch --help)"},
         {5, {"memwatch", "run", "-i", "abc", "true"},
          "--interval: 'abc' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
-        {5, {"memwatch", "run", "-i", "0", "true"},
-         "--interval: '0' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
+        {5, {"memwatch", "run", "-i", "0", "true"}, "--interval: '0' must be positive"},
+        {5, {"memwatch", "run", "-i", "0.0s", "true"}, "--interval: '0.0s' must be positive"},
+        {5, {"memwatch", "run", "-i", "2h", "true"}, "--interval: '2h' is above the 1h maximum"},
+        {5, {"memwatch", "run", "-i", "3600001", "true"}, "--interval: '3600001' is above the 1h maximum"},
+        {5, {"memwatch", "run", "-i", "99999999999999999999h", "true"},
+         "--interval: '99999999999999999999h' is above the 1h maximum"},
+        {5, {"memwatch", "run", "-i", "1.5ms", "true"},
+         "--interval: '1.5ms' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
+        {5, {"memwatch", "run", "-i", "-5", "true"},
+         "--interval: '-5' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
         {3, {"memwatch", "run", "--csv"}, "--csv needs a value"},
         {2, {"memwatch", "frobnicate"}, "'frobnicate' is not a command (commands: run, listen; see memwatch --help)"},
         {5, {"memwatch", "run", "--color=pink", "--", "true"}, "--color: 'pink' is not one of auto, always, never"},
@@ -87,12 +99,31 @@ static void test_bad_inputs(void **state)
          "unexpected 'out.json' before '--' (options take files as --json=FILE)"},
         {6, {"memwatch", "run", "--csv", "a", "--timeline", "a"}, "--csv and --timeline name the same file"},
         {3, {"memwatch", "listen", "make"}, "listen takes no command ('make'); start your job elsewhere"},
+        {5, {"memwatch", "run", "--socket", "/tmp/s", "true"},
+         "--socket belongs to 'memwatch listen', not to run (run makes its own socket)"},
+        {5, {"memwatch", "run", "--socket=/tmp/s", "--", "true"},
+         "--socket belongs to 'memwatch listen', not to run (run makes its own socket)"},
+        {4, {"memwatch", "run", "--until-idle", "true"},
+         "--until-idle belongs to 'memwatch listen', not to run (run ends with its job)"},
+        {3, {"memwatch", "--version", "foo"}, "--version takes no arguments ('foo')"},
+        {3, {"memwatch", "version", "--json"}, "version takes no arguments ('--json')"},
+        {4, {"memwatch", "run", "--json", "out.json"},
+         "unexpected 'out.json' after --json: it would run as the command (options take files as --json=FILE)"},
+        {6, {"memwatch", "run", "-q", "--json", "Report.JSON", "make", "-j2"},
+         "unexpected 'Report.JSON' after --json: it would run as the command (options take files as --json=FILE)"},
+        {5, {"memwatch", "run", "--json", "--csv", "-", "true"},
+         "--json and --csv - both write to standard output; give one of them a file"},
+        {5, {"memwatch", "run", "--json=-", "--timeline=-", "true"},
+         "--json and --timeline - both write to standard output; give one of them a file"},
+        {7, {"memwatch", "run", "--csv", "-", "--timeline", "-", "true"},
+         "--csv - and --timeline - both write to standard output; give one of them a file"},
+        {4, {"memwatch", "run", "--json-file=", "true"}, "--json-file: the file name is empty"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct cli_options o;
         char err[CLI_ERROR_MAX];
         int rc = parse(cases[i].argc, cases[i].argv, &o, err);
-        if (rc != -1 || strcmp(err, cases[i].message) != 0)
+        if (rc != CLI_EXIT_FAILURE || strcmp(err, cases[i].message) != 0)
             fail_msg("case %zu: rc %d, message '%s', expected '%s'", i, rc, err, cases[i].message);
         assert_null(strchr(err, '\n'));
     }
@@ -114,6 +145,76 @@ static void test_help_and_version(void **state)
     assert_int_equal(o.command, CLI_HELP);
 }
 
+/* An empty command name is what the shell calls "command not found": 127, with the name quoted. */
+static void test_empty_command_name(void **state)
+{
+    (void)state;
+    char *dashdash[] = {"memwatch", "run", "-q", "--", ""};
+    char *bare[] = {"memwatch", "run", "", "x"};
+    struct cli_options o;
+    char err[CLI_ERROR_MAX];
+    assert_int_equal(parse(ARGC(dashdash), dashdash, &o, err), CLI_EXIT_NOT_FOUND);
+    assert_string_equal(err, "'': command not found (the command name is empty)");
+    assert_int_equal(parse(ARGC(bare), bare, &o, err), CLI_EXIT_NOT_FOUND);
+    assert_string_equal(err, "'': command not found (the command name is empty)");
+}
+
+/* "-" is standard output for every report; --json=- is plain --json. */
+static void test_stdout_dash(void **state)
+{
+    (void)state;
+    char *csv[] = {"memwatch", "run", "--csv", "-", "--json=r.json", "true"};
+    char *json[] = {"memwatch", "run", "--json=-", "--timeline", "t.csv", "true"};
+    struct cli_options o;
+    char err[CLI_ERROR_MAX];
+    assert_int_equal(parse(ARGC(csv), csv, &o, err), 0);
+    assert_string_equal(o.csv_path, CLI_STDOUT_PATH);
+    assert_false(o.json_stdout);
+    assert_int_equal(parse(ARGC(json), json, &o, err), 0);
+    assert_true(o.json_stdout);
+    assert_null(o.json_path);
+    assert_string_equal(o.timeline_path, "t.csv");
+}
+
+/* The --json hint is only for a word that cannot be the command: with "--", or when it is a program, or
+ * when it does not name a .json file, or when --json had its "=", the words are the job's. */
+static void test_json_word_that_is_a_command(void **state)
+{
+    (void)state;
+    char *dashdash[] = {"memwatch", "run", "--json", "--", "out.json"};
+    char *other[] = {"memwatch", "run", "--json", "sleep", "1"};
+    char *with_eq[] = {"memwatch", "run", "--json=a.json", "b.json"};
+    char *not_next[] = {"memwatch", "run", "--json", "-q", "b.json"};
+    char **ok[] = {dashdash, other, with_eq, not_next};
+    int argcs[] = {ARGC(dashdash), ARGC(other), ARGC(with_eq), ARGC(not_next)};
+    struct cli_options o;
+    char err[CLI_ERROR_MAX];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (parse(argcs[i], ok[i], &o, err) != 0)
+            fail_msg("case %zu refused: %s", i, err);
+    }
+    /* A program that happens to end in .json, found on PATH, is run. */
+    char dir[] = "/tmp/memwatch-test-cli-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prog[sizeof dir + 16];
+    snprintf(prog, sizeof prog, "%s/gen.json", dir);
+    FILE *f = fopen(prog, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(prog, 0755), 0);
+    char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", dir, 1);
+    char *runs[] = {"memwatch", "run", "--json", "gen.json"};
+    int rc = parse(ARGC(runs), runs, &o, err);
+    if (old_path)
+        setenv("PATH", old_path, 1);
+    free(old_path);
+    unlink(prog);
+    rmdir(dir);
+    assert_int_equal(rc, 0);
+    assert_string_equal(o.job_argv[0], "gen.json");
+}
+
 static void test_listen_options(void **state)
 {
     (void)state;
@@ -132,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_run_with_options),    cmocka_unit_test(test_defaults_and_json_stdout),
         cmocka_unit_test(test_job_options_are_not_ours), cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_help_and_version),    cmocka_unit_test(test_listen_options),
+        cmocka_unit_test(test_stdout_dash),         cmocka_unit_test(test_empty_command_name),         cmocka_unit_test(test_json_word_that_is_a_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -66,9 +67,7 @@ static void test_exec_relabels(void **state)
     assert_int_equal(p->n_images, 2);
     assert_string_equal(jobtable_current_image(p)->label, "python3 x.py");
     assert_int_equal(p->images[0].end_ns, 3 * MS);
-    char name[32];
-    jobtable_command_name(p, name, sizeof name);
-    assert_string_equal(name, "python3");
+    assert_string_equal(jobtable_group_name(jobtable_current_image(p)), "python3");
 }
 
 static void test_late_peak_goes_to_its_image(void **state)
@@ -170,10 +169,88 @@ static void test_late_status_upgrades_gone(void **state)
     struct jt_process *p = jobtable_observed(jt, &a, 10);
     jobtable_gone(jt, p, 2 * MS);
     assert_int_equal(p->end, JT_END_GONE);
-    struct jt_reaped r = {.pid = 17, .t_ns = 3 * MS, .wait_status = 3 << 8};
+    /* The wait happened before the poller saw it vanish; its report arrives after. */
+    struct jt_reaped r = {.pid = 17, .t_ns = 2 * MS - MS / 2, .wait_status = 3 << 8};
     assert_ptr_equal(jobtable_reaped(jt, &r), p);
     assert_int_equal(p->end, JT_END_EXITED);
     assert_int_equal(p->exit_code, 3);
+}
+
+/* A wait stamped after the poller saw a process vanish is another process of that pid (the pid came back):
+ * the ended one keeps its end, and the reaper's unseen child is listed on its own. */
+static void test_later_wait_is_another_process(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc parent = DESC(30, 1 * MS, "make", JT_SOURCE_AGENT);
+    jobtable_image_started(jt, &parent);
+    struct jt_image_desc a = DESC(31, 2 * MS, "cc", JT_SOURCE_POLLER);
+    a.ppid = 30;
+    struct jt_process *first = jobtable_observed(jt, &a, 10);
+    jobtable_gone(jt, first, 3 * MS);
+    struct jt_reaped r = {.pid = 31, .reaper = 30, .t_ns = 3 * MS + JT_PID_REUSE_NS + MS, .wait_status = 0,
+                          .maxrss_kib = 5000};
+    struct jt_process *second = jobtable_reaped(jt, &r);
+    assert_non_null(second);
+    assert_ptr_not_equal(second, first);
+    assert_int_equal(first->end, JT_END_GONE);
+    assert_int_equal(second->end, JT_END_EXITED);
+    assert_int_equal(second->bound_kib, 5000);
+    assert_true(second->first_seen_ns >= first->end_ns); /* it began after the first one ended */
+}
+
+/* memwatch's own wait names the zombie by its start time: a live entry of another start time is not it. */
+static void test_wait_with_start_time(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(33, 1 * MS, "old", JT_SOURCE_POLLER); /* starttime 1000 */
+    struct jt_process *old = jobtable_observed(jt, &a, 10);
+    struct jt_reaped r = {.pid = 33, .starttime_ticks = 2000, .by_collector = true, .t_ns = 5 * MS,
+                          .wait_status = 2 << 8, .maxrss_kib = 700};
+    struct jt_process *reaped = jobtable_reaped(jt, &r);
+    assert_non_null(reaped);
+    assert_ptr_not_equal(reaped, old);
+    assert_int_equal(reaped->starttime_ticks, 2000);
+    assert_int_equal(reaped->exit_code, 2);
+    assert_int_equal(old->end, JT_END_GONE); /* the stale entry ended before its pid came back */
+}
+
+/* An exec the agent announced and nothing followed (a static program, or a failed exec then death): an
+ * unreported image stands after it, so the stale figure is not the process's exact peak. */
+static void test_unfollowed_exec(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc fork_copy = DESC(35, 1 * MS, "make", JT_SOURCE_AGENT);
+    fork_copy.forked = true;
+    struct jt_process *p = jobtable_image_started(jt, &fork_copy);
+    struct jt_peak_report at_exec = {.image_start_ns = 1 * MS, .t_ns = 2 * MS, .hwm_kib = 668, .at_exec = true};
+    jobtable_image_peak(jt, p, &at_exec);
+    struct jt_reaped r = {.pid = 35, .by_collector = true, .t_ns = 4 * MS, .maxrss_kib = 103564};
+    jobtable_reaped(jt, &r);
+    jobtable_finish(jt, 5 * MS);
+    assert_int_equal(p->n_images, 2);
+    assert_true(jobtable_current_image(p)->unreported);
+    struct jt_peak pk = jobtable_process_peak(p);
+    assert_int_not_equal(pk.kind, JT_PEAK_EXACT);
+    assert_int_equal(pk.kib, 103564); /* the wait's bound, not the parent's 668 */
+    struct jt_upper u;
+    assert_false(jobtable_total_upper_bound(jt, &u));
+    assert_int_equal(u.agentless, 1);
+}
+
+/* A peak naming an image whose start report was lost: not another image's figure. */
+static void test_peak_of_a_lost_start(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(36, 1 * MS, "sh", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &a);
+    struct jt_peak_report exec = {.image_start_ns = 1 * MS, .t_ns = 2 * MS, .hwm_kib = 300, .at_exec = true};
+    jobtable_image_peak(jt, p, &exec);
+    struct jt_peak_report exit = {.image_start_ns = 3 * MS, .t_ns = 6 * MS, .hwm_kib = 50000};
+    jobtable_image_peak(jt, p, &exit); /* the start of the image at 3 ms never arrived */
+    assert_int_equal(p->n_images, 2);
+    assert_int_equal(p->images[0].exact.kib, 300);
+    assert_int_equal(p->images[1].exact.kib, 50000);
+    assert_int_equal(jobtable_process_peak(p).kib, 50000);
 }
 
 static void test_orphan_keeps_its_place(void **state)
@@ -227,11 +304,11 @@ static void test_total_bounds_bracket_truth(void **state)
     }
     jobtable_add_sample(jt, 10 * MS, 3 * 102400, 4);
     jobtable_finish(jt, 40 * MS);
-    uint64_t upper = 0;
-    size_t unbounded = 99;
-    assert_true(jobtable_total_upper_bound(jt, &upper, &unbounded));
-    assert_int_equal(unbounded, 0);
-    assert_int_equal(upper, 4 * 102400);
+    struct jt_upper upper;
+    assert_true(jobtable_total_upper_bound(jt, &upper));
+    assert_int_equal(upper.unbounded, 0);
+    assert_int_equal(upper.agentless, 0);
+    assert_int_equal(upper.kib, 4 * 102400);
     struct jt_peak lower = jobtable_total_sampled_peak(jt);
     assert_true(lower.kib <= 4 * 102400);
     assert_int_equal(lower.at_ns, 10 * MS);
@@ -248,10 +325,147 @@ static void test_sequential_processes_do_not_add_up(void **state)
         jobtable_reaped(jt, &r);
     }
     jobtable_finish(jt, 40 * MS);
-    uint64_t upper;
-    size_t unbounded;
-    assert_true(jobtable_total_upper_bound(jt, &upper, &unbounded));
-    assert_int_equal(upper, 1000);
+    struct jt_upper upper;
+    assert_true(jobtable_total_upper_bound(jt, &upper));
+    assert_int_equal(upper.kib, 1000);
+}
+
+#define MIB 1024
+
+/* A cc1 (exact 24 MiB) alive from start_ms to end_ms, as the agent and a wait report it. */
+static struct jt_process *cc1_run(struct jobtable *jt, pid_t pid, int64_t start_ms, int64_t end_ms)
+{
+    struct jt_image_desc d = DESC(pid, start_ms * MS, "/usr/lib/gcc/cc1\0-quiet\0f.c", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &d);
+    assert_non_null(p);
+    peak(jt, p, 0, end_ms * MS, 24 * MIB);
+    struct jt_reaped r = {.pid = pid, .t_ns = end_ms * MS};
+    assert_non_null(jobtable_reaped(jt, &r));
+    return p;
+}
+
+static struct jt_footprint footprint_of(const struct jobtable *jt, const char *name)
+{
+    struct jt_footprint fp;
+    const char *names[] = {name};
+    assert_int_equal(jobtable_group_footprints(jt, names, 1, &fp), 0);
+    return fp;
+}
+
+static void test_group_in_turn_is_one_peak(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    cc1_run(jt, 70, 1, 10);
+    cc1_run(jt, 71, 20, 30);
+    jobtable_finish(jt, 40 * MS);
+    struct jt_footprint fp = footprint_of(jt, "cc1");
+    assert_true(fp.upper.proven);
+    assert_int_equal(fp.upper.kib, 24 * MIB); /* never together: not 48 */
+    assert_int_equal(fp.single.kib, 24 * MIB);
+    assert_int_equal(fp.single.kind, JT_PEAK_EXACT);
+    assert_int_equal(fp.sampled.kind, JT_PEAK_NONE);
+}
+
+static void test_group_together_adds_up(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    cc1_run(jt, 72, 1, 10);
+    cc1_run(jt, 73, 5, 30);
+    struct jt_image_desc sh = DESC(74, 2 * MS, "sh\0-c\0cc1", JT_SOURCE_POLLER);
+    jobtable_observed(jt, &sh, 100 * MIB); /* another program, seen only by the poller */
+    jobtable_finish(jt, 40 * MS);
+    struct jt_footprint fp = footprint_of(jt, "cc1");
+    assert_int_equal(fp.upper.kib, 48 * MIB);
+    assert_true(fp.upper.proven); /* the sh proves nothing, but it is not of the group */
+    assert_int_equal(fp.upper.unbounded, 0);
+    struct jt_upper total;
+    assert_false(jobtable_total_upper_bound(jt, &total)); /* the job's total does count it */
+    assert_int_equal(total.kib, 148 * MIB);
+    assert_int_equal(total.unbounded, 1);
+    assert_int_equal(total.agentless, 1); /* the sh ran without the agent */
+}
+
+/* An exec hands a process over from one image to the next, within a group or across groups: no sum. */
+static void test_exec_hands_over(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc sh = DESC(75, 1 * MS, "sh\0-c\0exec cc1 f.c", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &sh);
+    peak(jt, p, 1 * MS, 5 * MS, 10 * MIB);
+    struct jt_image_desc first = DESC(75, 5 * MS, "cc1\0f.c", JT_SOURCE_AGENT);
+    jobtable_image_started(jt, &first);
+    peak(jt, p, 5 * MS, 8 * MS, 24 * MIB);
+    struct jt_image_desc again = DESC(75, 8 * MS, "cc1\0g.c", JT_SOURCE_AGENT);
+    jobtable_image_started(jt, &again);
+    peak(jt, p, 8 * MS, 10 * MS, 20 * MIB);
+    struct jt_reaped r = {.pid = 75, .t_ns = 10 * MS};
+    jobtable_reaped(jt, &r);
+    jobtable_finish(jt, 20 * MS);
+    struct jt_upper total;
+    assert_true(jobtable_total_upper_bound(jt, &total));
+    assert_int_equal(total.kib, 24 * MIB);
+    struct jt_footprint fp[2];
+    const char *names[] = {"cc1", "sh"};
+    assert_int_equal(jobtable_group_footprints(jt, names, 2, fp), 0);
+    assert_int_equal(fp[0].upper.kib, 24 * MIB);
+    assert_int_equal(fp[1].upper.kib, 10 * MIB);
+}
+
+/* What the poller read in one pass is summed per program; the largest sum is kept with its instant. */
+static void test_group_sampled_sum(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(80, 1 * MS, "cc1\0a.c", JT_SOURCE_POLLER);
+    struct jt_image_desc b = DESC(81, 1 * MS, "/usr/bin/cc1\0b.c", JT_SOURCE_POLLER);
+    struct jt_image_desc c = DESC(82, 1 * MS, "as\0a.s", JT_SOURCE_POLLER);
+    jobtable_observed(jt, &a, 1000);
+    jobtable_observed(jt, &b, 2000);
+    jobtable_observed(jt, &c, 500);
+    assert_int_equal(jobtable_add_sample(jt, 1 * MS, 3500, 3), 0);
+    a.t_ns = b.t_ns = 2 * MS;
+    jobtable_observed(jt, &a, 1500); /* b is not read in this pass: its old figure does not count */
+    assert_int_equal(jobtable_add_sample(jt, 2 * MS, 1500, 1), 0);
+    a.t_ns = b.t_ns = 3 * MS;
+    jobtable_observed(jt, &a, 1200);
+    jobtable_observed(jt, &b, 1000);
+    assert_int_equal(jobtable_add_sample(jt, 3 * MS, 2200, 2), 0);
+
+    struct jt_peak cc1 = jobtable_group_sampled_peak(jt, "cc1");
+    assert_int_equal(cc1.kind, JT_PEAK_SAMPLED);
+    assert_int_equal(cc1.kib, 3000);
+    assert_int_equal(cc1.at_ns, 1 * MS);
+    assert_int_equal(jobtable_group_sampled_peak(jt, "as").kib, 500);
+    assert_int_equal(jobtable_group_sampled_peak(jt, "ld").kind, JT_PEAK_NONE);
+    jobtable_finish(jt, 4 * MS);
+    struct jt_footprint fp = footprint_of(jt, "cc1");
+    assert_int_equal(fp.sampled.kib, 3000);
+    assert_false(fp.upper.proven); /* the poller alone proves nothing */
+    assert_int_equal(fp.upper.unbounded, 2);
+}
+
+/* Many groups in one sweep: each gets its own bound, as if swept alone. */
+static void test_group_footprints_many(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    static const char *const progs[] = {"as", "cc1", "ld", "zz"};
+    for (int i = 0; i < 12; i++) {
+        char blob[16];
+        int n = snprintf(blob, sizeof blob, "%s", progs[i % 3]);
+        struct jt_image_desc d = desc(90 + i, (1 + i) * MS, blob, (size_t)n + 1, JT_SOURCE_AGENT);
+        struct jt_process *p = jobtable_image_started(jt, &d);
+        peak(jt, p, 0, 50 * MS, (uint64_t)(i % 3 + 1) * 1000);
+        struct jt_reaped r = {.pid = 90 + i, .t_ns = 50 * MS};
+        jobtable_reaped(jt, &r);
+    }
+    jobtable_finish(jt, 60 * MS);
+    struct jt_footprint fp[4];
+    assert_int_equal(jobtable_group_footprints(jt, progs, 4, fp), 0);
+    for (int g = 0; g < 3; g++) {
+        assert_int_equal(fp[g].upper.kib, 4 * (uint64_t)(g + 1) * 1000);
+        assert_true(fp[g].upper.proven);
+    }
+    assert_int_equal(fp[3].upper.kib, 0); /* a name no image has */
+    assert_int_equal(fp[3].single.kind, JT_PEAK_NONE);
 }
 
 static void test_start_read_after_reap(void **state)
@@ -433,10 +647,19 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reaped_records_end_and_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_only_bound_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_status_upgrades_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_later_wait_is_another_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_with_start_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unfollowed_exec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peak_of_a_lost_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_orphan_keeps_its_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poller_relabel_only_without_agent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_total_bounds_bracket_truth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequential_processes_do_not_add_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_in_turn_is_one_peak, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_together_adds_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_hands_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_sampled_sum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_footprints_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_read_after_reap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vfork_copy_is_not_an_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reattach_is_the_same_image, setup, teardown),

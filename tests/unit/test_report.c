@@ -249,7 +249,12 @@ static void test_view_sorting_and_groups(void **state)
     assert_int_equal(v.n_groups, 6);
     assert_string_equal(v.groups[0].name, "cc1");
     assert_int_equal(v.groups[0].count, 2);
-    assert_int_equal(v.groups[0].peak_sum_kib, 1000000);
+    assert_int_equal(v.groups[0].largest_peak.kib, 500000);
+    assert_int_equal(v.groups[0].largest->pid, 101); /* equal peaks: the lower pid */
+    assert_int_equal(v.groups[0].footprint.upper.kib, 1000000); /* the two overlap */
+    assert_true(v.groups[0].footprint.upper.proven);
+    assert_int_equal(v.groups[0].lower.kib, 500000);
+    assert_int_equal(v.groups[0].lower.source, REPORT_LOWER_PROCESS);
     assert_string_equal(v.groups[1].name, "static-prog");
     assert_string_equal(v.groups[2].name, "ld"); /* basename of argv[0] */
     assert_string_equal(v.groups[3].name, "make");
@@ -261,8 +266,8 @@ static void test_view_sorting_and_groups(void **state)
     assert_int_equal(v.largest_peak.kib, 900000);
     assert_int_equal(v.total_sampled.kib, 1800000);
     assert_int_equal(v.total_sampled.at_ns, T0 + 5 * NS);
-    assert_false(v.total_upper_proven);
-    assert_int_equal(v.total_upper_unbounded, 2); /* ld and sleep: samples only */
+    assert_false(v.total_upper.proven);
+    assert_int_equal(v.total_upper.unbounded, 2); /* ld and sleep: samples only */
     report_view_free(&v);
 }
 
@@ -291,22 +296,32 @@ static void test_view_filter_hides_but_totals_stay(void **state)
 
 /* ---- summary ---- */
 
-static char *summary_text(struct fixture *f, const struct report_filter *filter, bool color)
+#define SUMMARY_TEST_WIDTH 80
+
+static char *summary_text_width(struct jobtable *jt, const struct report_filter *filter, bool color, size_t width)
 {
     struct report_view v;
     struct capture c;
-    assert_int_equal(report_view_build(&v, &f->jt, filter), 0);
+    struct report_summary_options opt = {.width = width, .color = color};
+    assert_int_equal(report_view_build(&v, jt, filter), 0);
     capture_open(&c);
-    assert_int_equal(report_summary_write(c.file, &v, color), 0);
+    assert_int_equal(report_summary_write(c.file, &v, &opt), 0);
     report_view_free(&v);
     return capture_close(&c);
+}
+
+static char *summary_text(struct fixture *f, const struct report_filter *filter, bool color)
+{
+    return summary_text_width(&f->jt, filter, color, SUMMARY_TEST_WIDTH);
 }
 
 static const char *find_line(const char *text, const char *needle)
 {
     const char *hit = strstr(text, needle);
-    if (hit == NULL)
-        fail_msg("summary lacks '%s':\n%s", needle, text);
+    if (hit == NULL) {
+        fprintf(stderr, "%s", text); /* whole: fail_msg cuts long messages */
+        fail_msg("summary lacks '%s'", needle);
+    }
     return hit;
 }
 
@@ -320,29 +335,34 @@ static void test_summary_plain(void **state)
     find_line(text, "Exit status: 0\n");
     find_line(text, "Duration: 10.0s  |  Samples: 3  |  Processes: 7 (4 with exact peaks)\n");
     find_line(text, "\nMEMORY SUMMARY\n");
-    find_line(text, "  Total peak:    1.7 GiB   (highest sampled total, at 5.0s; lower bound)\n");
-    find_line(text, "  Upper bound:   n/a       (not proven: 2 processes have no exact or bound peak)\n");
-    find_line(text, "  Process peak:  878.9 MiB (pid 104, static-prog, bound)\n");
-    find_line(text, "\nPER-PROCESS PEAKS\n    PID      MEMORY      TIME    COMMAND\n");
-    find_line(text, "    104   878.9 MiB^        -    static-prog\n");
-    find_line(text, "    103   781.3 MiB~ @   5.0s    [SIGKILL] /usr/bin/ld -o \"out\" x.o\n");
-    find_line(text, "    101   488.3 MiB  @   2.0s    cc1 -O2 foo.c\n");
-    find_line(text, "    102   488.3 MiB  @   3.0s    [exit 1] cc1 -O2 bar,baz.c\n");
-    find_line(text, "    105  1000.0 KiB~ @   7.0s    [running] sleep 100\n");
+    find_line(text, "  Total peak:   ≥ 1.7 GiB   (highest sampled total, at 5.0s)\n");
+    find_line(text, "  Upper bound:    n/a       (not proven: 2 processes ran without the agent,\n");
+    find_line(text, "  Process peak:   878.9 MiB (pid 104, static-prog, bound)\n");
+    find_line(text, "\nPER-PROCESS PEAKS\n    PID     MEMORY      TIME  COMMAND\n");
+    find_line(text, "    104  878.9 MiB^        -  static-prog\n");
+    find_line(text, "    103  781.3 MiB~ @   5.0s  [SIGKILL] /usr/bin/ld -o \"out\" x.o\n");
+    find_line(text, "    101  488.3 MiB  @   2.0s  cc1 -O2 foo.c\n");
+    find_line(text, "    102  488.3 MiB  @   3.0s  [exit 1] cc1 -O2 bar,baz.c\n");
+    find_line(text, "    105 1000.0 KiB~ @   7.0s  [running] sleep 100\n");
     find_line(text, "~ sampled: a lower bound");
     find_line(text, "^ from wait (ru_maxrss): an upper bound");
-    find_line(text, "\nPROCESS GROUPS\n  COMMAND        PROCESSES    TOTAL PEAK\n");
-    find_line(text, "  cc1                    2     976.6 MiB\n");
+    find_line(text, "\nPROCESS GROUPS\n  GROUP        PROCS     LARGEST   AT ONCE (at least .. at most)\n");
+    /* Two cc1 that overlap: at most both peaks at once; at least the larger one alone. */
+    find_line(text, "  cc1              2   488.3 MiB    488.3 MiB .. 976.6 MiB\n");
+    find_line(text, "  static-prog      1   878.9 MiB^         n/a .. 878.9 MiB\n"); /* a bound is no lower bound */
+    find_line(text, "  ld               1   781.3 MiB~   781.3 MiB .. n/a\n");       /* sampled only: unproven */
+    find_line(text, "; n/a: not proven)");
     assert_null(strstr(text, "filter:"));
+    assert_null(strstr(text, "TOTAL PEAK")); /* the sum of peaks that never met is gone */
 
-    /* The long python3 command is cut with an ellipsis so the row fits 100 columns. */
-    const char *py = find_line(text, "python3 xxx");
+    /* The long python3 command is cut in the middle: the program and the end stay, the row fits. */
+    const char *py = find_line(text, "python3 ...xxx");
     const char *eol = strchr(py, '\n');
     const char *bol = py;
     while (bol > text && bol[-1] != '\n')
         bol--;
-    assert_true(eol - bol <= 100);
-    assert_memory_equal(eol - 3, "...", 3);
+    assert_int_equal(eol - bol, SUMMARY_TEST_WIDTH);
+    assert_memory_equal(eol - 3, "xxx", 3);
     free(text);
 }
 
@@ -363,6 +383,308 @@ static void test_summary_filter_and_color(void **state)
     text = summary_text(f, NULL, true);
     assert_non_null(strstr(text, "\033[1mMEMORY SUMMARY\033[0m"));
     free(text);
+}
+
+static char *json_text(const struct jobtable *jt, const struct report_filter *filter);
+static const cJSON *field(const cJSON *obj, const char *key);
+static double number(const cJSON *obj, const char *key);
+static const char *string(const cJSON *obj, const char *key);
+
+/* ---- text for a terminal ---- */
+
+/* Independent of the code under test: whether text is valid UTF-8 (no overlong forms, no surrogates). */
+static bool valid_utf8(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != '\0') {
+        size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+        if (n == 0 || (n == 2 && *p < 0xc2) || (n == 4 && *p > 0xf4))
+            return false;
+        uint32_t cp = n == 1 ? *p : (uint32_t)(*p & (0x7f >> n));
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* Columns of one line: characters, not bytes, and colour sequences take none. */
+static size_t line_columns(const char *line, size_t len)
+{
+    size_t cols = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '\033') {
+            while (i < len && line[i] != 'm')
+                i++;
+            continue;
+        }
+        cols += ((unsigned char)line[i] & 0xc0) != 0x80;
+    }
+    return cols;
+}
+
+static void expect_fit(const char *text, size_t width, size_t keep, const char *expected)
+{
+    char buf[ARGV_BLOB_MAX];
+    size_t cols = report_text_fit_middle(text, width, keep, buf, sizeof buf);
+    if (strcmp(buf, expected) != 0)
+        fail_msg("fit '%s' in %zu: got '%s', expected '%s'", text, width, buf, expected);
+    assert_int_equal(cols, line_columns(buf, strlen(buf)));
+}
+
+static void test_fit_middle_ascii(void **state)
+{
+    (void)state;
+    static const char cc[] = "/usr/lib/gcc/cc1 -quiet -imultiarch x86_64-linux-gnu src/f001.c -o /tmp/ccX.s";
+    expect_fit("cc -c foo.c", 11, 2, "cc -c foo.c"); /* fits: untouched */
+    /* Cut between words: the program (kept) and the last arguments stay. */
+    expect_fit(cc, 40, 16, "/usr/lib/gcc/cc1 ... -o /tmp/ccX.s");
+    expect_fit(cc, 50, 16, "/usr/lib/gcc/cc1 ... src/f001.c -o /tmp/ccX.s");
+    expect_fit(cc, 30, 16, "/usr/lib/gcc/cc1... /tmp/ccX.s");
+    expect_fit(cc, 30, 3, "/usr/lib/gcc/... -o /tmp/ccX.s"); /* the head is cut only beyond what it keeps */
+    expect_fit("gcc -c -o build/obj/foo.o src/long/path/to/the/file/being/compiled.c", 40, 3,
+               "gcc -c -o ...o/the/file/being/compiled.c"); /* the most of the file */
+    /* One long word: cut inside it, a third of the room for the head. */
+    expect_fit("abcdefghijklmnopqrstuvwxyz", 12, 0, "abc...uvwxyz");
+}
+
+static void test_fit_middle_utf8_and_controls(void **state)
+{
+    (void)state;
+    char buf[ARGV_BLOB_MAX];
+    /* Two-byte characters: counted as one column each, never split. */
+    expect_fit("prog é1 é2 é3 é4 é5 é6 é7 é8 fé.c", 20, 4, "prog ... é7 é8 fé.c");
+    /* Three- and four-byte characters. */
+    expect_fit("日本語のファイル名.c", 8, 0, "日...ル名.c");
+    expect_fit("🙂🙂🙂🙂🙂🙂", 5, 0, "...🙂🙂");
+    /* Control bytes (and escapes, and C1 CSI) become '?'; so do bytes that are not UTF-8. */
+    expect_fit("a\tb\033[31mc\x7f", 20, 0, "a?b?[31mc?");
+    expect_fit("x\xc2\x9b" "1m", 20, 0, "x?1m");
+    expect_fit("\xff\xfe ok \xc3", 20, 0, "?? ok ?");
+    expect_fit("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", 20, 0, "?? ??? ????"); /* overlong, surrogate, > U+10FFFF */
+    expect_fit("bidi \xe2\x80\xae" "evil", 20, 0, "bidi ?evil");
+    /* Tiny widths: never more columns than asked, no room wasted on a lone ellipsis. */
+    expect_fit("abcdef", 0, 0, "");
+    expect_fit("abcdef", 2, 0, "ab");
+    expect_fit("abcdef", 3, 3, "abc");
+    expect_fit("abcdef", 4, 0, "...f");
+    expect_fit("abcdef", 4, 3, "a...");
+    expect_fit("abcdef", 5, 3, "ab...");
+    expect_fit("ééééé", 4, 9, "é...");
+    /* Every width of a mixed text: within the width, valid UTF-8. */
+    static const char mixed[] = "/opt/ツール/bin/cc1 -o out/\xff\x01ü.o src/dir/ファイル.c";
+    for (size_t w = 0; w < 70; w++) {
+        size_t cols = report_text_fit_middle(mixed, w, 5, buf, sizeof buf);
+        assert_true(cols <= w);
+        assert_true(line_columns(buf, strlen(buf)) <= w);
+        assert_true(valid_utf8(buf));
+    }
+    /* A buffer too small for the text: cut at a character, still terminated and valid. */
+    report_text_fit_middle("ééééééé", 40, 0, buf, 6);
+    assert_string_equal(buf, "éé");
+}
+
+static void test_line_fit_keeps_colours(void **state)
+{
+    (void)state;
+    char buf[ARGV_BLOB_MAX];
+    assert_int_equal(report_line_fit("\033[1mABCDEFGHIJ\033[0m", 7, buf, sizeof buf), 7);
+    assert_string_equal(buf, "\033[1mABCD...\033[0m");
+    assert_int_equal(report_line_fit("\033[1mABC\033[0m", 3, buf, sizeof buf), 3);
+    assert_string_equal(buf, "\033[1mABC\033[0m");
+    assert_int_equal(report_line_fit("≥ 1.7 GiB", 9, buf, sizeof buf), 9);
+    assert_string_equal(buf, "≥ 1.7 GiB");
+    assert_int_equal(report_text_columns("\033[33m~\033[0m é"), 3);
+}
+
+static void test_terminal_width(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile(); /* not a terminal */
+    assert_non_null(f);
+    int fd = fileno(f);
+    unsetenv("COLUMNS");
+    assert_int_equal(report_terminal_width(fd), REPORT_WIDTH_DEFAULT);
+    setenv("COLUMNS", "132", 1);
+    assert_int_equal(report_terminal_width(fd), 132);
+    setenv("COLUMNS", "100000", 1);
+    assert_int_equal(report_terminal_width(fd), REPORT_WIDTH_MAX);
+    static const char *const insane[] = {"", "0", "-5", "80x", " 80", "abc", "0080"};
+    for (size_t i = 0; i < sizeof insane / sizeof insane[0]; i++) {
+        setenv("COLUMNS", insane[i], 1);
+        assert_int_equal(report_terminal_width(fd), REPORT_WIDTH_DEFAULT);
+    }
+    unsetenv("COLUMNS");
+    fclose(f);
+}
+
+/* Long, odd command lines in the fixture, then the summary at several widths: no line crosses the width. */
+static void test_summary_fits_width(void **state)
+{
+    struct fixture *f = *state;
+    static const size_t widths[] = {20, 40, 60, 80, 120, 200};
+    static const char *const cc1[] = {
+        "/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "-quiet", "-imultiarch", "x86_64-linux-gnu", "-D_GNU_SOURCE",
+        "src/very/deep/directory/tree/with/a/long/name/ファイル_0001.c", "-quiet", "-dumpdir", "/tmp/msf/",
+        "-dumpbase", "ファイル_0001.c", "-mtune=generic", "-march=x86-64", "-o", "/tmp/ccYGNU1Z.s", NULL};
+    struct jt_process *p = start_image(&f->jt, 107, 100, 8000, JT_SOURCE_AGENT, cc1);
+    exact_peak(&f->jt, p, 8500, 25000);
+    reap(&f->jt, 107, 8500, W_EXITCODE(3, 0), 25000);
+    start_image(&f->jt, 108, 100, 8600, JT_SOURCE_AGENT,
+                (const char *[]){"/opt/a-program-with-a-rather-long-name-for-its-group-column", "\033[2J", NULL});
+
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        for (int color = 0; color < 2; color++) {
+            char *text = summary_text_width(&f->jt, NULL, color, widths[w]);
+            assert_true(valid_utf8(text));
+            assert_null(strstr(text, "\033[2J")); /* argv cannot drive the terminal */
+            for (const char *line = text; *line != '\0';) {
+                const char *eol = strchr(line, '\n');
+                assert_non_null(eol);
+                size_t cols = line_columns(line, (size_t)(eol - line));
+                if (cols > widths[w])
+                    fail_msg("%zu columns in %zu: '%.*s'", cols, widths[w], (int)(eol - line), line);
+                line = eol + 1;
+            }
+            if (widths[w] == 80 && !color) {
+                /* The cc1 row: program by name, middle cut, the end kept. */
+                find_line(text, "    107   24.4 MiB  @   8.5s  [exit 3] cc1 ... -march=x86-64 -o /tmp/ccYGNU1Z.s\n");
+            }
+            if (widths[w] == 200 && !color) { /* room enough: the whole path, nothing cut */
+                find_line(text, "  [running] /opt/a-program-with-a-rather-long-name-for-its-group-column ?[2J\n");
+                find_line(text, "  (~ sampled: a lower bound; ^ from wait (ru_maxrss): an upper bound; ? no figure)\n");
+            }
+            if (widths[w] == 60 && !color) {
+                find_line(text, "Duration: 10.0s  |  Samples: 3\nProcesses: 9 (5 with exact peaks)\n");
+                find_line(text, "  GROUP         PROCS     LARGEST   AT ONCE\n"); /* the long header does not fit */
+            }
+            free(text);
+        }
+    }
+}
+
+/* ---- groups and the headline's lower bound ---- */
+
+#define MIB 1024
+
+/* A job table of its own: root sh at T0, then runs of `prog` (exact peaks) at the given times. */
+static void group_job(struct jobtable *jt, const int64_t (*runs)[2], size_t n, uint64_t kib)
+{
+    jobtable_init(jt);
+    jt->job.anchor = (struct clock_anchor){.mono_ns = T0, .wall_ns = WALL0};
+    jt->job.start_ns = T0;
+    jt->job.agent_enabled = true;
+    struct jt_process *sh = start_image(jt, 300, 1, 0, JT_SOURCE_AGENT, (const char *[]){"sh", "-c", "x", NULL});
+    sh->is_root = true;
+    for (size_t i = 0; i < n; i++) {
+        pid_t pid = 301 + (pid_t)i;
+        struct jt_process *p = start_image(jt, pid, 300, runs[i][0], JT_SOURCE_AGENT,
+                                           (const char *[]){"/usr/lib/gcc/cc1", "f.c", NULL});
+        exact_peak(jt, p, runs[i][1], kib + i); /* the first is a little smaller */
+        reap(jt, pid, runs[i][1], W_EXITCODE(0, 0), 0);
+    }
+    exact_peak(jt, sh, 900, 1000);
+    reap(jt, 300, 900, W_EXITCODE(0, 0), 0);
+    jobtable_finish(jt, T0 + 1 * NS);
+}
+
+static const struct report_group *group_named(const struct report_view *v, const char *name)
+{
+    for (size_t i = 0; i < v->n_groups; i++)
+        if (strcmp(v->groups[i].name, name) == 0)
+            return &v->groups[i];
+    fail_msg("no group %s", name);
+    return NULL;
+}
+
+static void test_group_figures(void **state)
+{
+    (void)state;
+    struct jobtable jt;
+    struct report_view v;
+    static const int64_t apart[][2] = {{100, 300}, {400, 600}};
+    static const int64_t together[][2] = {{100, 500}, {200, 600}};
+
+    group_job(&jt, apart, 2, 24 * MIB);
+    assert_int_equal(report_view_build(&v, &jt, NULL), 0);
+    const struct report_group *g = group_named(&v, "cc1");
+    assert_int_equal(g->count, 2);
+    assert_int_equal(g->largest->pid, 302);
+    assert_int_equal(g->largest_peak.kind, JT_PEAK_EXACT);
+    assert_int_equal(g->footprint.upper.kib, 24 * MIB + 1); /* one after the other: not 48 MiB */
+    assert_true(g->footprint.upper.proven);
+    assert_true(g->lower.kib >= 24 * MIB);
+    assert_int_equal(g->lower.source, REPORT_LOWER_PROCESS);
+    report_view_free(&v);
+    char *text = summary_text_width(&jt, NULL, false, 80);
+    find_line(text, "  cc1        2    24.0 MiB     24.0 MiB .. 24.0 MiB\n");
+    free(text);
+    jobtable_free(&jt);
+
+    group_job(&jt, together, 2, 24 * MIB);
+    assert_int_equal(report_view_build(&v, &jt, NULL), 0);
+    g = group_named(&v, "cc1");
+    assert_int_equal(g->footprint.upper.kib, 48 * MIB + 1);
+    assert_int_equal(v.groups[0].name, g->name); /* the largest footprint first */
+    report_view_free(&v);
+    jobtable_free(&jt);
+}
+
+/* `sh -c 'prog1; prog2'`: the samples came before and after the programs; their own peaks are the best
+ * lower bound of the total, and the headline says so. */
+static void test_total_lower_from_single_process(void **state)
+{
+    (void)state;
+    struct jobtable jt;
+    struct report_view v;
+    static const int64_t runs[][2] = {{100, 400}, {450, 800}};
+
+    group_job(&jt, runs, 2, 84 * MIB);
+    assert_int_equal(jobtable_add_sample(&jt, T0 + 10 * MS, 1000, 1), 0);
+    assert_int_equal(jobtable_add_sample(&jt, T0 + 850 * MS, 0, 0), 0);
+    assert_int_equal(report_view_build(&v, &jt, NULL), 0);
+    assert_int_equal(v.total_sampled.kib, 1000); /* the seed's figure keeps its meaning */
+    assert_int_equal(v.total_lower.kib, 84 * MIB + 1);
+    assert_int_equal(v.total_lower.source, REPORT_LOWER_PROCESS);
+    assert_int_equal(v.total_lower.proc->pid, 302);
+    report_view_free(&v);
+
+    char *text = summary_text_width(&jt, NULL, false, 100);
+    find_line(text, "  Total peak:   ≥ 84.0 MiB  (largest single process: pid 302, cc1; no sample caught more)\n");
+    assert_null(strstr(text, " 0.0 KiB"));
+    free(text);
+
+    text = json_text(&jt, NULL);
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *total = field(root, "total_peak");
+    assert_int_equal(number(root, "max_total_rss_kib"), 1000);
+    assert_int_equal(number(total, "lower_bound_kib"), 84 * MIB + 1);
+    assert_string_equal(string(total, "lower_bound_source"), "process_peak");
+    assert_int_equal(number(total, "lower_bound_pid"), 302);
+    cJSON_Delete(root);
+    free(text);
+
+    /* A sample that caught more wins, and says so. */
+    assert_int_equal(jobtable_add_sample(&jt, T0 + 300 * MS, 90 * MIB, 2), 0);
+    text = summary_text_width(&jt, NULL, false, 80);
+    find_line(text, "  Total peak:   ≥ 90.0 MiB  (highest sampled total, at 0.3s)\n");
+    free(text);
+    jobtable_free(&jt);
+
+    /* Nothing known at all. */
+    jobtable_init(&jt);
+    jt.job.anchor = (struct clock_anchor){.mono_ns = T0, .wall_ns = WALL0};
+    jt.job.start_ns = T0;
+    jobtable_finish(&jt, T0 + NS);
+    text = summary_text_width(&jt, NULL, false, 80);
+    find_line(text, "  Total peak:     n/a       (no samples were taken and no process peak is known)\n");
+    free(text);
+    jobtable_free(&jt);
 }
 
 /* ---- CSV ---- */
@@ -403,19 +725,49 @@ static void test_csv_report(void **state)
     char *text = capture_close(&c);
 
     const char *header = "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,"
-                         "exit_code,signal,bound_kib\n";
+                         "exit_code,signal,bound_kib,filtered\n";
     assert_true(strncmp(text, header, strlen(header)) == 0);
     find_line(text, "\n104,100,static-prog,900000,878.91,2026-11-22T02:06:24.000Z,2026-11-22T02:06:24.000Z,bound,,"
-                    "exited,0,,900000\n");
+                    "exited,0,,900000,\n");
     find_line(text, "\n103,100,\"/usr/bin/ld -o \"\"out\"\" x.o\",800000,781.25,");
-    find_line(text, ",sampled,2026-11-22T02:06:23.000Z,signaled,,9,\n");
+    find_line(text, ",sampled,2026-11-22T02:06:23.000Z,signaled,,9,,\n");
     find_line(text, "\n102,100,\"cc1 -O2 bar,baz.c\",500000,488.28,");
-    find_line(text, ",exact,2026-11-22T02:06:21.000Z,exited,1,,\n");
-    find_line(text, ",running,,,\n");
+    find_line(text, ",exact,2026-11-22T02:06:21.000Z,exited,1,,,\n");
+    find_line(text, ",running,,,,\n");
     size_t lines = 0;
     for (const char *p = text; *p != '\0'; p++)
         lines += *p == '\n';
     assert_int_equal(lines, 8);
+    free(text);
+}
+
+/* With a filter, every row's last column says how many processes it hid: the file stays plain CSV. */
+static void test_csv_filtered_column(void **state)
+{
+    struct fixture *f = *state;
+    struct report_filter filter;
+    struct report_view v;
+    struct capture c;
+    char err[ERR_MAX];
+    assert_int_equal(report_filter_init(&filter, "cc1", NULL, err, sizeof err), 0);
+    assert_int_equal(report_view_build(&v, &f->jt, &filter), 0);
+    capture_open(&c);
+    assert_int_equal(report_csv_write(c.file, &v), 0);
+    size_t hidden = v.hidden_count;
+    report_view_free(&v);
+    report_filter_free(&filter);
+    char *text = capture_close(&c);
+    assert_true(hidden > 0);
+    char tail[32];
+    snprintf(tail, sizeof tail, ",%zu\n", hidden);
+    size_t rows = 0;
+    for (const char *line = strchr(text, '\n') + 1; *line != '\0'; line = strchr(line, '\n') + 1) {
+        const char *end = strchr(line, '\n');
+        assert_non_null(end);
+        assert_true(strncmp(end + 1 - strlen(tail), tail, strlen(tail)) == 0);
+        rows++;
+    }
+    assert_int_equal(rows, 7 - hidden);
     free(text);
 }
 
@@ -510,6 +862,34 @@ static void test_json_fields(void **state)
     assert_int_equal(number(root, "exact_peak_count"), 4);
     assert_true(cJSON_IsNull(field(root, "filter")));
     assert_int_equal(number(root, "dropped_messages"), 0);
+    assert_int_equal(number(total, "lower_bound_kib"), 1800000);
+    assert_string_equal(string(total, "lower_bound_source"), "sampled_total");
+    assert_true(cJSON_IsNull(field(total, "lower_bound_pid")));
+
+    /* Groups, in the summary's order, with the summary's figures. */
+    const cJSON *groups = field(root, "groups");
+    assert_int_equal(cJSON_GetArraySize(groups), 6);
+    const cJSON *cc1 = cJSON_GetArrayItem(groups, 0);
+    assert_string_equal(string(cc1, "name"), "cc1");
+    assert_int_equal(number(cc1, "count"), 2);
+    assert_int_equal(number(cc1, "largest_peak_kib"), 500000);
+    assert_string_equal(string(cc1, "largest_peak_kind"), "exact");
+    assert_int_equal(number(cc1, "largest_peak_pid"), 101);
+    assert_true(cJSON_IsNull(field(cc1, "footprint_sampled_kib")));
+    assert_true(cJSON_IsNull(field(cc1, "footprint_sampled_time")));
+    assert_int_equal(number(cc1, "footprint_lower_kib"), 500000);
+    assert_string_equal(string(cc1, "footprint_lower_source"), "process_peak");
+    assert_int_equal(number(cc1, "footprint_upper_kib"), 1000000);
+    assert_true(cJSON_IsTrue(field(cc1, "footprint_upper_proven")));
+    assert_int_equal(number(cc1, "processes_without_bound"), 0);
+    const cJSON *ldg = cJSON_GetArrayItem(groups, 2);
+    assert_string_equal(string(ldg, "name"), "ld");
+    assert_string_equal(string(ldg, "largest_peak_kind"), "sampled");
+    assert_false(cJSON_IsTrue(field(ldg, "footprint_upper_proven")));
+    assert_int_equal(number(ldg, "processes_without_bound"), 1);
+    const cJSON *stat = cJSON_GetArrayItem(groups, 1);
+    assert_string_equal(string(stat, "footprint_lower_source"), "none"); /* a bound is no lower bound */
+    assert_int_equal(number(stat, "footprint_lower_kib"), 0);
 
     const cJSON *procs = field(root, "processes");
     assert_int_equal(cJSON_GetArraySize(procs), 7);
@@ -574,6 +954,8 @@ static void test_json_round_trip(void **state)
     struct jobtable back;
     struct report_view a, b;
     char err[ERR_MAX] = "";
+    /* What only sampling time knows must come back: a group's highest per-sample sum. */
+    assert_int_equal(jobtable_group_sample(&f->jt, "cc1", 700000, T0 + 2 * NS), 0);
     char *text = json_text(&f->jt, NULL);
 
     assert_int_equal(report_json_read(text, &back, err, sizeof err), 0);
@@ -596,7 +978,10 @@ static void test_json_round_trip(void **state)
     }
     assert_int_equal(b.n_exact, a.n_exact);
     assert_int_equal(b.total_sampled.kib, a.total_sampled.kib);
-    assert_int_equal(b.total_upper_kib, a.total_upper_kib);
+    assert_int_equal(b.total_upper.kib, a.total_upper.kib);
+    assert_int_equal(jobtable_group_sampled_peak(&back, "cc1").kib, 700000);
+    assert_int_equal(b.groups[0].lower.kib, 700000);
+    assert_int_equal(b.groups[0].lower.source, REPORT_LOWER_SAMPLED);
     assert_int_equal(back.job.argc, 3);
     assert_string_equal(back.job.argv[2], "make -j2");
     assert_string_equal(back.job.hostname, "builder");
@@ -642,6 +1027,10 @@ static void test_json_read_errors(void **state)
     expect_read_error("[]", "a report is a JSON object");
     expect_read_error("{\"schema_version\":2}", "schema_version 2 is newer");
     expect_read_error(REPORT_HEAD "\"processes\":5}", "processes: expected an array");
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"groups\":{}}", "groups: expected an array");
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"groups\":[{\"count\":1}]}", "groups[0].name: missing");
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"groups\":[{\"name\":\"a\",\"footprint_sampled_kib\":-1}]}",
+                      "groups[0].footprint_sampled_kib: -1 is not a whole number");
     expect_read_error("{\"command\":[\"x\"],\"start_time\":\"yesterday\",\"end_time\":\"x\",\"processes\":[]}",
                       "start_time: 'yesterday' is not an RFC 3339 time");
     expect_read_error(REPORT_HEAD "\"processes\":[{\"pid\":\"7\",\"first_seen\":\"2026-11-22T02:06:18.000Z\"}]}",
@@ -671,7 +1060,6 @@ static void test_json_read_seed(void **state)
     struct jobtable jt;
     struct report_view v;
     char err[ERR_MAX] = "";
-    char name[REPORT_GROUP_NAME_MAX];
 
     assert_int_equal(report_json_read(seed, &jt, err, sizeof err), 0);
     assert_int_equal(jt.n_procs, 1);
@@ -680,8 +1068,7 @@ static void test_json_read_seed(void **state)
     assert_int_equal(v.rows[0].peak.kib, 2048);
     assert_int_equal(v.rows[0].peak.kind, JT_PEAK_SAMPLED);
     assert_string_equal(v.rows[0].command, "/usr/bin/cc -c a.c");
-    jobtable_command_name(v.rows[0].proc, name, sizeof name);
-    assert_string_equal(name, "cc");
+    assert_string_equal(v.rows[0].group, "cc");
     report_view_free(&v);
     jobtable_free(&jt);
 }
@@ -695,8 +1082,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_filter_hides_but_totals_stay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_filter_and_color, setup, teardown),
+        cmocka_unit_test(test_fit_middle_ascii),
+        cmocka_unit_test(test_fit_middle_utf8_and_controls),
+        cmocka_unit_test(test_line_fit_keeps_colours),
+        cmocka_unit_test(test_terminal_width),
+        cmocka_unit_test_setup_teardown(test_summary_fits_width, setup, teardown),
+        cmocka_unit_test(test_group_figures),
+        cmocka_unit_test(test_total_lower_from_single_process),
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test_setup_teardown(test_csv_report, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_filtered_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),

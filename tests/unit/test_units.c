@@ -12,35 +12,42 @@
 
 struct duration_case {
     const char *text;
-    int rc;
+    enum units_duration_status rc;
     uint32_t ms;
 };
+
+#define OK UNITS_DURATION_OK
+#define BAD UNITS_DURATION_INVALID
+#define ZERO UNITS_DURATION_ZERO
+#define TOOLONG UNITS_DURATION_TOO_LONG
 
 static void test_duration_table(void **state)
 {
     (void)state;
     static const struct duration_case cases[] = {
-        {"500", 0, 500},       {"50ms", 0, 50},        {"2s", 0, 2000},         {"1.5s", 0, 1500},
-        {"1m", 0, 60000},      {"1", 0, 1},            {"0.25s", 0, 250},       {"1.000s", 0, 1000},
-        {"2h", 0, 7200000},    {"4294967295", 0, 4294967295u},
-        {"0", -1, 0},          {"0ms", -1, 0},         {"0.0s", -1, 0},         {"-5", -1, 0},
-        {"", -1, 0},           {"abc", -1, 0},         {"5x", -1, 0},           {"5 s", -1, 0},
-        {" 5", -1, 0},         {"5s ", -1, 0},         {"5msx", -1, 0},         {"+5", -1, 0},
-        {"1.", -1, 0},         {".5s", -1, 0},         {"1.5", -1, 0},          {"1.5ms", -1, 0},
-        {"1.0005s", -1, 0},    {"4294967296", -1, 0},  {"99999999999999999999999", -1, 0},
-        {"4294968s", -1, 0},   {"71583m", -1, 0},      {"5S", -1, 0},           {"0x10", -1, 0},
+        {"500", OK, 500},       {"50ms", OK, 50},       {"2s", OK, 2000},         {"1.5s", OK, 1500},
+        {"1m", OK, 60000},      {"1", OK, 1},           {"0.25s", OK, 250},       {"1.000s", OK, 1000},
+        {"2h", OK, 7200000},    {"4294967295", OK, 4294967295u},
+        {"0", ZERO, 0},         {"0ms", ZERO, 0},       {"0.0s", ZERO, 0},        {"00h", ZERO, 0},
+        {"-5", BAD, 0},         {"", BAD, 0},           {"abc", BAD, 0},          {"5x", BAD, 0},
+        {"5 s", BAD, 0},        {" 5", BAD, 0},         {"5s ", BAD, 0},          {"5msx", BAD, 0},
+        {"+5", BAD, 0},         {"1.", BAD, 0},         {".5s", BAD, 0},          {"1.5", BAD, 0},
+        {"1.5ms", BAD, 0},      {"1.0005s", BAD, 0},    {"5S", BAD, 0},           {"0x10", BAD, 0},
+        {"0.0001s", BAD, 0},    {"99999999999999999999999x", BAD, 0},
+        {"4294967296", TOOLONG, 0}, {"99999999999999999999999", TOOLONG, 0},            {"4294968s", TOOLONG, 0},
+        {"71583m", TOOLONG, 0},    {"1194.0h", TOOLONG, 0},   {"18446744073709551616h", TOOLONG, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint32_t ms = 12345;
-        int rc = units_parse_duration_ms(cases[i].text, &ms);
+        enum units_duration_status rc = units_parse_duration_ms(cases[i].text, &ms);
         print_message("duration '%s'\n", cases[i].text);
         assert_int_equal(rc, cases[i].rc);
-        if (cases[i].rc == 0)
+        if (cases[i].rc == OK)
             assert_int_equal(ms, cases[i].ms);
         else
             assert_int_equal(ms, 12345); /* untouched on failure */
     }
-    assert_int_equal(units_parse_duration_ms(NULL, &(uint32_t){0}), -1);
+    assert_int_equal(units_parse_duration_ms(NULL, &(uint32_t){0}), BAD);
 }
 
 struct size_case {

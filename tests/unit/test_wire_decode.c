@@ -17,9 +17,8 @@ static size_t make_start(struct mw_image_start *m, const char *argv, size_t argv
     memset(m, 0, sizeof *m);
     size_t len = offsetof(struct mw_image_start, argv) + argv_len;
     m->h = (struct mw_header){MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_IMAGE_START, (uint32_t)len, 0};
-    m->pid = 42;
     m->ppid = 1;
-    m->mono_ns = 123;
+    m->id = (struct mw_image_id){.starttime_ticks = 4242, .start_ns = 123};
     m->argc = 0;
     for (size_t i = 0; i < argv_len; i++)
         m->argc += argv[i] == '\0';
@@ -38,7 +37,9 @@ static void test_valid_start(void **state)
     const char *why;
     assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_OK);
     assert_int_equal(out.type, MW_MSG_IMAGE_START);
-    assert_int_equal(out.u.start.pid, 42);
+    assert_int_equal(out.u.start.ppid, 1);
+    assert_int_equal(out.u.start.id.starttime_ticks, 4242);
+    assert_ptr_equal(wire_msg_image(&out), &out.u.start.id);
     assert_string_equal(out.u.start.argv, "true");
     assert_string_equal(out.u.start.argv + 5, "--x");
 }
@@ -74,9 +75,13 @@ static void test_start_damage(void **state)
     assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
     m.argc = 2;
 
-    m.pid = -5;
+    m.ppid = -5;
     assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
-    m.pid = 42;
+    m.ppid = 1;
+
+    m.h.request_id = 9; /* nothing of version 2 asks for a reply */
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    m.h.request_id = 0;
 
     m.argv_len = 3000; /* lies about its size */
     assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
@@ -89,23 +94,74 @@ static void test_peak_and_child(void **state)
 {
     (void)state;
     struct mw_image_peak p = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_IMAGE_PEAK, sizeof p, 0}};
-    p.pid = 7;
+    p.id = (struct mw_image_id){.starttime_ticks = 77, .start_ns = 1000};
     p.reason = MW_PEAK_EXIT;
     p.hwm_kib = 1000;
     struct wire_msg out;
     const char *why;
     assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_OK);
     assert_int_equal(out.u.peak.hwm_kib, 1000);
+    assert_int_equal(wire_msg_image(&out)->starttime_ticks, 77);
+    assert_int_equal(wire_msg_image(&out)->start_ns, 1000);
+    assert_int_equal(wire_decode(&p, sizeof p - 8, &out, &why), WIRE_BAD); /* a version 1 peak is shorter */
+    p.h.request_id = 1;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+    p.h.request_id = 0;
     p.reason = 77;
     assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
 
     struct mw_child_end c = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_CHILD_END, sizeof c, 0}};
-    c.parent_pid = 7;
+    c.id = (struct mw_image_id){.starttime_ticks = 5, .start_ns = 6};
     c.child_pid = 8;
     c.flags = MW_CHILD_HAS_RUSAGE;
     assert_int_equal(wire_decode(&c, sizeof c, &out, &why), WIRE_OK);
+    assert_int_equal(out.u.child.child_pid, 8);
+    assert_int_equal(wire_msg_image(&out)->starttime_ticks, 5); /* the reaper's image */
+    c.child_pid = 0;
+    assert_int_equal(wire_decode(&c, sizeof c, &out, &why), WIRE_BAD);
+    c.child_pid = 8;
     c.flags = 0x80;
     assert_int_equal(wire_decode(&c, sizeof c, &out, &why), WIRE_BAD);
+}
+
+/* A kill peak names its target (pid and start time) and a signal; the sender's image is its id. */
+static void test_kill_peak(void **state)
+{
+    (void)state;
+    struct mw_kill_peak k = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_KILL_PEAK, sizeof k, 0}};
+    k.id = (struct mw_image_id){.starttime_ticks = 9, .start_ns = 10};
+    k.target_pid = 1234;
+    k.signal = 15;
+    k.target_starttime = 4321;
+    k.hwm_kib = 65536;
+    struct wire_msg out;
+    const char *why;
+    assert_int_equal(wire_decode(&k, sizeof k, &out, &why), WIRE_OK);
+    assert_int_equal(out.u.kill.hwm_kib, 65536);
+    assert_int_equal(out.u.kill.target_starttime, 4321);
+    assert_int_equal(wire_msg_image(&out)->starttime_ticks, 9); /* the killer's image */
+    assert_int_equal(wire_decode(&k, sizeof k - 8, &out, &why), WIRE_BAD);
+    k.target_pid = 0;
+    assert_int_equal(wire_decode(&k, sizeof k, &out, &why), WIRE_BAD);
+    k.target_pid = 1234;
+    k.signal = 0;
+    assert_int_equal(wire_decode(&k, sizeof k, &out, &why), WIRE_BAD);
+    k.signal = 15;
+    k.h.request_id = 2;
+    assert_int_equal(wire_decode(&k, sizeof k, &out, &why), WIRE_BAD);
+}
+
+/* A message of the first wire version (connection-based, pid in the body) is refused as a whole. */
+static void test_version_one_refused(void **state)
+{
+    (void)state;
+    struct mw_image_start m;
+    size_t len = make_start(&m, "a", 2);
+    m.h.version = 1;
+    struct wire_msg out;
+    const char *why;
+    assert_int_equal(wire_decode(&m, len, &out, &why), WIRE_BAD);
+    assert_string_equal(why, "unsupported version");
 }
 
 static void test_unknown_type_is_not_an_error(void **state)
@@ -115,7 +171,11 @@ static void test_unknown_type_is_not_an_error(void **state)
     struct wire_msg out;
     const char *why;
     assert_int_equal(wire_decode(&h, sizeof h, &out, &why), WIRE_UNKNOWN_TYPE);
+    assert_null(wire_msg_image(&out));
     assert_int_equal(wire_decode(&h, 3, &out, &why), WIRE_BAD);
+    /* A reply type of a later version is not an error either: it may carry a request id. */
+    struct mw_header reply = {MW_WIRE_MAGIC, MW_WIRE_VERSION, 0x100, sizeof reply, 3};
+    assert_int_equal(wire_decode(&reply, sizeof reply, &out, &why), WIRE_UNKNOWN_TYPE);
 }
 
 /* Random and mutated inputs never crash the decoder, and anything it accepts is internally consistent. */
@@ -157,6 +217,8 @@ int main(void)
         cmocka_unit_test(test_valid_start),
         cmocka_unit_test(test_start_damage),
         cmocka_unit_test(test_peak_and_child),
+        cmocka_unit_test(test_kill_peak),
+        cmocka_unit_test(test_version_one_refused),
         cmocka_unit_test(test_unknown_type_is_not_an_error),
         cmocka_unit_test(test_fuzz_never_crashes),
     };

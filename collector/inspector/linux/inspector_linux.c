@@ -5,15 +5,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "../../../common/procstat.h"
+
 #define INSPECTOR_PATH_MAX 64   /* "/proc/4194304/task/4194304/children" fits */
 #define INSPECTOR_STAT_MAX 1024 /* /proc/PID/stat: comm is at most 64 bytes, the rest numbers */
-#define INSPECTOR_CHILDREN_MAX 8192
+#define INSPECTOR_CHILDREN_CHUNK 4096 /* children files are read whole, a chunk at a time */
+#define INSPECTOR_PID_DIGITS 16
+#define INSPECTOR_STATUS_MAX 4096 /* /proc/PID/status is about 1.5 KiB */
 #define INSPECTOR_MEMINFO_MAX 4096
 
 /* Reads a whole small file into buf (NUL-terminated). Returns the bytes read or -1 with errno. */
@@ -58,50 +64,46 @@ static uint64_t page_kib(void)
     return kib;
 }
 
-/* Fields after comm, counted from 3 (state) as in proc(5). */
-enum { STAT_STATE = 3, STAT_PPID = 4, STAT_UTIME = 14, STAT_STIME = 15, STAT_THREADS = 20, STAT_START = 22,
-       STAT_RSS = 24, STAT_STARTCODE = 26 };
-
 int inspector_read_proc(pid_t pid, struct inspector_proc *out)
 {
     char path[INSPECTOR_PATH_MAX], buf[INSPECTOR_STAT_MAX];
+    struct procstat st;
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (read_small(path, buf, sizeof buf) < 0)
+    ssize_t n = read_small(path, buf, sizeof buf);
+    if (n < 0)
         return -1;
-    /* comm may hold spaces and parentheses: it ends at the last ')'. */
-    char *open_paren = strchr(buf, '(');
-    char *close_paren = strrchr(buf, ')');
-    if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ') {
+    if (procstat_parse(buf, (size_t)n, &st) != 0) {
         errno = EPROTO;
         return -1;
     }
     memset(out, 0, sizeof *out);
     out->pid = pid;
-    size_t comm_len = (size_t)(close_paren - open_paren - 1);
-    if (comm_len >= sizeof out->comm)
-        comm_len = sizeof out->comm - 1;
-    memcpy(out->comm, open_paren + 1, comm_len);
-    char *save = NULL;
-    int field = STAT_STATE;
-    for (char *tok = strtok_r(close_paren + 2, " ", &save); tok && field <= STAT_STARTCODE;
-         tok = strtok_r(NULL, " ", &save), field++) {
-        unsigned long long v = strtoull(tok, NULL, 10);
-        switch (field) {
-        case STAT_STATE: out->state = tok[0]; break;
-        case STAT_PPID: out->ppid = (pid_t)v; break;
-        case STAT_UTIME: out->utime_us = v * 1000000ULL / (uint64_t)clock_ticks(); break;
-        case STAT_STIME: out->stime_us = v * 1000000ULL / (uint64_t)clock_ticks(); break;
-        case STAT_THREADS: out->threads = (uint32_t)v; break;
-        case STAT_START: out->starttime_ticks = v; break;
-        case STAT_RSS: out->rss_kib = v * page_kib(); break;
-        case STAT_STARTCODE: out->code_start = v; break;
-        default: break;
-        }
-    }
-    if (field <= STAT_RSS) {
-        errno = EPROTO;
+    memcpy(out->comm, st.comm, strnlen(st.comm, sizeof out->comm - 1)); /* INSPECTOR_COMM_MAX at most */
+    out->state = st.state;
+    out->ppid = (pid_t)st.ppid;
+    out->utime_us = st.utime_ticks * 1000000ULL / (uint64_t)clock_ticks();
+    out->stime_us = st.stime_ticks * 1000000ULL / (uint64_t)clock_ticks();
+    out->threads = (uint32_t)st.threads;
+    out->starttime_ticks = st.starttime_ticks;
+    out->rss_kib = st.rss_pages * page_kib();
+    out->code_start = st.code_start;
+    return 0;
+}
+
+bool inspector_gone(int err) { return err == ENOENT || err == ESRCH; }
+
+int inspector_read_hwm(pid_t pid, uint64_t *hwm_kib)
+{
+    char path[INSPECTOR_PATH_MAX], buf[INSPECTOR_STATUS_MAX];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (read_small(path, buf, sizeof buf) < 0)
+        return -1;
+    const char *line = strstr(buf, "\nVmHWM:");
+    if (!line) {
+        errno = ENODATA;
         return -1;
     }
+    *hwm_kib = strtoull(line + strlen("\nVmHWM:"), NULL, 10);
     return 0;
 }
 
@@ -138,29 +140,60 @@ int inspector_read_exe(pid_t pid, char *buf, size_t len)
     return 0;
 }
 
-static void parse_children(const char *text, inspector_child_fn fn, void *ctx)
+/* Pids separated by spaces, parsed as they stream in: a number cut by the end of one chunk is carried into
+ * the next, so a list of thousands of children is never cut into wrong pids. */
+struct children_parse {
+    char digits[INSPECTOR_PID_DIGITS];
+    size_t n;
+    bool overflow;
+    inspector_child_fn fn;
+    void *ctx;
+};
+
+static void children_flush(struct children_parse *cp)
 {
-    const char *s = text;
-    while (*s) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s)
-            break;
+    if (cp->n && !cp->overflow) {
+        cp->digits[cp->n] = '\0';
+        long v = strtol(cp->digits, NULL, 10);
         if (v > 0)
-            fn((pid_t)v, ctx);
-        s = end;
-        while (*s == ' ' || *s == '\n')
-            s++;
+            cp->fn((pid_t)v, cp->ctx);
+    }
+    cp->n = 0;
+    cp->overflow = false;
+}
+
+static void children_feed(struct children_parse *cp, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] >= '0' && text[i] <= '9') {
+            if (cp->n + 1 < sizeof cp->digits)
+                cp->digits[cp->n++] = text[i];
+            else
+                cp->overflow = true;
+        } else {
+            children_flush(cp);
+        }
     }
 }
 
 static int read_task_children(pid_t pid, pid_t tid, inspector_child_fn fn, void *ctx)
 {
-    char path[INSPECTOR_PATH_MAX], buf[INSPECTOR_CHILDREN_MAX];
+    char path[INSPECTOR_PATH_MAX], buf[INSPECTOR_CHILDREN_CHUNK];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)tid);
-    if (read_small(path, buf, sizeof buf) < 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    parse_children(buf, fn, ctx);
+    struct children_parse cp = {.fn = fn, .ctx = ctx};
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        children_feed(&cp, buf, (size_t)n);
+    }
+    children_flush(&cp);
+    close(fd);
     return 0;
 }
 
@@ -240,4 +273,34 @@ int inspector_host_facts(struct inspector_host *out)
     if (m)
         out->mem_total_kib = strtoull(m + strlen("MemTotal:"), NULL, 10);
     return 0;
+}
+
+/* The value of one "Name:   123 kB" line of /proc/meminfo, or 0 when it is missing. */
+static uint64_t meminfo_field(const char *text, const char *name)
+{
+    const char *m = strstr(text, name);
+    return m ? strtoull(m + strlen(name), NULL, 10) : 0;
+}
+
+int inspector_read_memory(struct inspector_memory *out)
+{
+    memset(out, 0, sizeof *out);
+    char buf[INSPECTOR_MEMINFO_MAX];
+    if (read_small("/proc/meminfo", buf, sizeof buf) < 0)
+        return -1;
+    out->total_kib = meminfo_field(buf, "MemTotal:");
+    /* Kernels before 3.14 lack MemAvailable: MemFree is the closest, if pessimistic, figure. */
+    out->available_kib = strstr(buf, "MemAvailable:") ? meminfo_field(buf, "MemAvailable:")
+                                                      : meminfo_field(buf, "MemFree:");
+    if (out->available_kib > out->total_kib)
+        out->available_kib = out->total_kib;
+    return 0;
+}
+
+int inspector_same_vm(pid_t a, pid_t b)
+{
+    long rc = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+    if (rc < 0)
+        return -1;
+    return rc == 0;
 }

@@ -1,0 +1,103 @@
+# bash completion for memwatch: subcommands, options, file arguments, and the job's command after `--`.
+# Installed as share/bash-completion/completions/memwatch; works with or without the bash-completion package.
+
+_memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
+    --live --live= --no-live --wait-orphans --no-agent --color --help --'
+_memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
+    --color --socket --until-idle --help'
+
+# Replies with the files matching the word (directories get a slash and no space, to keep going).
+_memwatch_files()
+{
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- "$1"))
+}
+
+# Completes an option's value; returns 1 when prev takes none.
+_memwatch_value()
+{
+    local opt=$1 cur=$2
+    case $opt in
+    --json | --json-file | --csv | --timeline | --socket)
+        _memwatch_files "$cur" ;;
+    -i | --interval)
+        COMPREPLY=($(compgen -W '100ms 250ms 500ms 1s 2s 5s' -- "$cur")) ;;
+    --color | --colour | --live)
+        COMPREPLY=($(compgen -W 'auto always never' -- "$cur")) ;;
+    --include | --exclude)
+        COMPREPLY=() ;;
+    *)
+        return 1 ;;
+    esac
+    return 0
+}
+
+# The job's command and its arguments, starting at word index $1: as the command itself would complete.
+_memwatch_job()
+{
+    local first=$1
+    if declare -F _command_offset >/dev/null 2>&1; then
+        _command_offset "$first"
+    elif [ "$COMP_CWORD" -eq "$first" ]; then
+        COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}" | sort -u))
+    else
+        _memwatch_files "${COMP_WORDS[COMP_CWORD]}"
+    fi
+}
+
+_memwatch()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    COMPREPLY=()
+    if [ "$COMP_CWORD" -eq 1 ]; then
+        COMPREPLY=($(compgen -W 'run listen help --help --version' -- "$cur"))
+        return
+    fi
+    local sub=${COMP_WORDS[1]} i=2 word
+    [ "$sub" = run ] || [ "$sub" = listen ] || return
+    # Find where the job's words start: after `--`, or at the first word that is neither an option nor
+    # an option's value.
+    while [ "$i" -lt "$COMP_CWORD" ]; do
+        word=${COMP_WORDS[i]}
+        case $word in
+        --)
+            [ "$sub" = run ] && _memwatch_job $((i + 1))
+            return ;;
+        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket)
+            i=$((i + 2)) ;;
+        --json | --*)
+            # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.
+            if [ "${COMP_WORDS[i + 1]}" = "=" ]; then i=$((i + 3)); else i=$((i + 1)); fi ;;
+        -*)
+            i=$((i + 1)) ;;
+        *)
+            [ "$sub" = run ] && _memwatch_job "$i"
+            return ;;
+        esac
+    done
+    # The value of --opt=VALUE, split or not by COMP_WORDBREAKS.
+    if [ "$cur" = "=" ]; then
+        _memwatch_value "$prev" "" && return
+    elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then
+        _memwatch_value "${COMP_WORDS[COMP_CWORD-2]}" "$cur" && return
+    elif [[ $cur == --*=* ]]; then
+        _memwatch_value "${cur%%=*}" "${cur#*=}" && COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}") && return
+    fi
+    # --json and --live take a value only after `=`: the next word is the job's command.
+    if [[ $cur != -* && $prev != --json && $prev != --live ]] && _memwatch_value "$prev" "$cur"; then
+        return
+    fi
+    if [[ $cur == -* ]]; then
+        local options=$_memwatch_options_run
+        [ "$sub" = listen ] && options=$_memwatch_options_listen
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+        # `--json=` waits for its file: no space after it.
+        [[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
+        return
+    fi
+    [ "$sub" = run ] && _memwatch_job "$COMP_CWORD"
+    return 0
+}
+
+complete -F _memwatch memwatch

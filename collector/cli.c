@@ -27,6 +27,9 @@ enum {
     OPT_UNTIL_IDLE,
     OPT_LIVE,
     OPT_NO_LIVE,
+    OPT_MAX_TOTAL,
+    OPT_MAX_PROC,
+    OPT_STRICT_LIMITS,
 };
 
 static const struct option cli_long_options[] = {
@@ -46,6 +49,9 @@ static const struct option cli_long_options[] = {
     {"until-idle", no_argument, NULL, OPT_UNTIL_IDLE},
     {"live", optional_argument, NULL, OPT_LIVE},
     {"no-live", no_argument, NULL, OPT_NO_LIVE},
+    {"max-total-rss", required_argument, NULL, OPT_MAX_TOTAL},
+    {"max-per-proc-rss", required_argument, NULL, OPT_MAX_PROC},
+    {"strict-limits", no_argument, NULL, OPT_STRICT_LIMITS},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -100,6 +106,16 @@ static void set_json(struct cli_options *o, const char *path)
     o->json_path = to_stdout ? NULL : path;
 }
 
+/* A memory limit: a size above zero. */
+static int parse_limit(const char *option, const char *arg, uint64_t *bytes, char *err, size_t errlen)
+{
+    if (units_parse_size_bytes(arg, bytes) != 0)
+        return fail(err, errlen, "%s: '%s' is not a size (e.g. 512M, 8G, 1.5GiB, 700MB)", option, arg);
+    if (*bytes == 0)
+        return fail(err, errlen, "%s: '%s' must be above zero", option, arg);
+    return 0;
+}
+
 static int parse_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     switch (c) {
@@ -138,6 +154,9 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
             return fail(err, errlen, "--live: '%s' is not one of auto, always, never", arg);
         return 0;
     case OPT_NO_LIVE: o->live = CLI_LIVE_NEVER; return 0;
+    case OPT_MAX_TOTAL: return parse_limit("--max-total-rss", arg, &o->max_total_bytes, err, errlen);
+    case OPT_MAX_PROC: return parse_limit("--max-per-proc-rss", arg, &o->max_proc_bytes, err, errlen);
+    case OPT_STRICT_LIMITS: o->strict_limits = true; return 0;
     default: return 0;
     }
 }
@@ -284,6 +303,8 @@ static int take_job(const struct cli_words *w, struct cli_options *o, char *err,
 /* Options of one subcommand given to the other: named, so the user knows where they belong. */
 static int check_subcommand_options(const struct cli_options *o, char *err, size_t errlen)
 {
+    if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits))
+        return fail(err, errlen, "memory limits belong to 'memwatch run' (listen has no job to fail)");
     if (o->command != CLI_RUN)
         return 0;
     if (o->socket_path)
@@ -362,12 +383,17 @@ void cli_print_help(FILE *out)
           "      --color WHEN     auto (default: on a terminal without NO_COLOR), always, never\n"
           "      --live[=WHEN]    status line while the job runs: auto (default: a terminal, after 1s),\n"
           "                       always (--live; off a terminal: a plain line every 5s), never (--no-live)\n"
+          "      --max-total-rss SIZE      fail (exit 10) when the job's total exceeded SIZE: 512M, 8G,\n"
+          "                       1.5GiB (K/M/G/KiB.. powers of 1024), 700MB (kB/MB/GB powers of 1000)\n"
+          "      --max-per-proc-rss SIZE   fail (exit 11) when one process exceeded SIZE\n"
+          "      --strict-limits  a possible breach (only an upper bound above the limit) fails too\n"
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"
           "\n"
-          "Exit status: CMD's own; 128+N if CMD died of signal N; 125 memwatch failed (usage,\n"
-          "outputs, internal); 126 CMD not executable; 127 CMD not found.\n"
+          "Exit status: CMD's own; 128+N if CMD died of signal N; 10 or 11 CMD succeeded but a limit was\n"
+          "breached (CMD's own failure wins); 125 memwatch failed (usage, outputs, internal); 126 CMD not\n"
+          "executable; 127 CMD not found.\n"
           "Environment: MEMWATCH_AGENT (path of libmemwatch_agent.so), NO_COLOR, TMPDIR.\n"
           "See memwatch(1) for the output fields.\n",
           out);

@@ -14,6 +14,8 @@
 
 /* Exit codes of memwatch's own making (the job's code otherwise), as env/timeout/nice use them. */
 enum cli_exit {
+    CLI_EXIT_LIMIT_TOTAL = 10, /* the job succeeded, but its total breached --max-total-rss */
+    CLI_EXIT_LIMIT_PROC = 11,  /* the job succeeded, but a process breached --max-per-proc-rss */
     CLI_EXIT_FAILURE = 125,   /* usage, outputs, internal error */
     CLI_EXIT_CANNOT_RUN = 126, /* command found but not executable */
     CLI_EXIT_NOT_FOUND = 127, /* command not found */
@@ -35,6 +37,9 @@ struct cli_options {
     const char *exclude;
     bool wait_orphans;
     bool no_agent;
+    uint64_t max_total_bytes; /* --max-total-rss, 0: none */
+    uint64_t max_proc_bytes;  /* --max-per-proc-rss, 0: none */
+    bool strict_limits;       /* a possible breach (only an upper bound above the limit) counts too */
     enum cli_color color;
     enum cli_live live;
     /* listen */

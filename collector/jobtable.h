@@ -118,6 +118,8 @@ struct jt_job {
     int exit_code; /* what memwatch exits with: the job's code, or 128+N */
     bool agent_enabled;
     bool agent_32bit; /* a 32-bit agent was injected too: 32-bit programs are entered like the others */
+    uint64_t max_total_bytes; /* the user's limits (--max-total-rss, --max-per-proc-rss), 0: none */
+    uint64_t max_proc_bytes;
     char *memwatch_version;
     char *kernel;   /* uname -sr */
     char *hostname;

@@ -122,6 +122,8 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->interval_ms = s->opt->interval_ms;
     job->agent_enabled = s->agent;
     job->agent_32bit = s->agent && strstr(s->agent_path, "$LIB") != NULL; /* both classes: see launcher */
+    job->max_total_bytes = s->opt->max_total_bytes;
+    job->max_proc_bytes = s->opt->max_proc_bytes;
     job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
     for (int i = 0; job->argv && i < argc; i++)
         job->argv[job->argc++] = strdup(argv[i]);
@@ -276,8 +278,18 @@ static bool use_color(const struct cli_options *opt)
 
 typedef int (*session_formatter)(FILE *, const struct report_view *);
 
-/* Writes every requested report; returns 0, or -1 after saying what failed. */
-static int write_reports(struct session *s)
+/* A job that succeeded but breached a limit fails with the limit's code; a failing job's own code wins. */
+static int limit_exit_code(const struct session *s, const struct report_view *view, int exit_code)
+{
+    bool total = false;
+    if (exit_code != 0 || !report_limit_failed(view, s->opt->strict_limits, &total))
+        return exit_code;
+    return total ? CLI_EXIT_LIMIT_TOTAL : CLI_EXIT_LIMIT_PROC;
+}
+
+/* Writes every requested report; returns 0, or -1 after saying what failed. *exit_code becomes what memwatch
+ * exits with (a limit's code, when one was breached). */
+static int write_reports(struct session *s, int *exit_code)
 {
     struct report_view view;
     if (report_view_build(&view, &s->jt, &s->filter) != 0) {
@@ -285,6 +297,7 @@ static int write_reports(struct session *s)
         discard_outputs(s);
         return -1;
     }
+    *exit_code = limit_exit_code(s, &view, *exit_code);
     int rc = 0;
     if (!s->opt->quiet)
         report_summary_write(stderr, &view,
@@ -340,11 +353,11 @@ static void teardown(struct session *s)
 
 /* The end of every session: the last reads and sample, the reports, the teardown. False when a report could
  * not be written (said already). */
-static bool session_conclude(struct session *s, int exit_code)
+static bool session_conclude(struct session *s, int *exit_code)
 {
     finish(s);
-    s->jt.job.exit_code = exit_code;
-    bool reported = write_reports(s) == 0;
+    s->jt.job.exit_code = *exit_code;
+    bool reported = write_reports(s, exit_code) == 0;
     teardown(s);
     return reported;
 }
@@ -470,7 +483,7 @@ int session_run(const struct cli_options *opt)
     live_stop(&s.live); /* the line and its scroll region go before anything else is written */
     launcher_release_terminal(&s.job);
     rc = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
-    if (!session_conclude(&s, rc))
+    if (!session_conclude(&s, &rc))
         return CLI_EXIT_FAILURE;
     if (s.root_done)
         launcher_die_like(s.root_status);
@@ -515,5 +528,6 @@ int session_listen(const struct cli_options *opt)
     print_exports(&s);
     arm_timer(&s);
     event_loop(&s);
-    return session_conclude(&s, 0) ? 0 : CLI_EXIT_FAILURE;
+    int code = 0;
+    return session_conclude(&s, &code) ? code : CLI_EXIT_FAILURE;
 }

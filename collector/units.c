@@ -2,7 +2,11 @@
 #include "units.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define UNITS_FRACTION_DIGITS_MAX 6 /* a microsecond of a minute is already below our resolution */
@@ -119,4 +123,48 @@ double units_kib_to_mib(uint64_t kib)
     /* Integer rounding to hundredths keeps 1.005 MiB from wobbling with the binary double. */
     uint64_t hundredths = kib / 1024 * 100 + ((kib % 1024) * 100 + 512) / 1024;
     return (double)hundredths / 100.0;
+}
+
+/* A size unit and the bytes it stands for. */
+struct units_size_unit {
+    const char *name;
+    double bytes;
+};
+
+static const struct units_size_unit units_sizes[] = {
+    {"", 1.0}, {"B", 1.0},
+    {"K", 1024.0}, {"KiB", 1024.0}, {"kB", 1e3}, {"KB", 1e3},
+    {"M", 1048576.0}, {"MiB", 1048576.0}, {"MB", 1e6},
+    {"G", 1073741824.0}, {"GiB", 1073741824.0}, {"GB", 1e9},
+    {"T", 1099511627776.0}, {"TiB", 1099511627776.0}, {"TB", 1e12},
+};
+
+#define UNITS_SIZE_LIMIT 4611686018427387904.0 /* 2^62 bytes: far above any machine, far below overflow */
+
+int units_parse_size_bytes(const char *text, uint64_t *bytes)
+{
+    /* Digits, at most one '.', digits: no sign, exponent, hex or spaces, which strtod alone would take. */
+    size_t n = 0;
+    bool dot = false;
+    while (text != NULL && (isdigit((unsigned char)text[n]) || (text[n] == '.' && !dot))) {
+        dot |= text[n] == '.';
+        n++;
+    }
+    if (n == 0 || !isdigit((unsigned char)text[0]))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end != text + n || !(v >= 0.0))
+        return -1;
+    for (size_t i = 0; i < sizeof units_sizes / sizeof units_sizes[0]; i++) {
+        if (strcmp(end, units_sizes[i].name) != 0)
+            continue;
+        double b = ceil(v * units_sizes[i].bytes);
+        if (!(b <= UNITS_SIZE_LIMIT))
+            return -1;
+        *bytes = (uint64_t)b;
+        return 0;
+    }
+    return -1;
 }

@@ -20,6 +20,12 @@ enum units_duration_status {
  * the refusals above with *ms untouched. */
 enum units_duration_status units_parse_duration_ms(const char *text, uint32_t *ms);
 
+/* A memory size: bytes ("1048576"), or a number (decimals allowed) with a unit: K, M, G, T and KiB, MiB,
+ * GiB, TiB are powers of 1024; kB, MB, GB, TB powers of 1000; B is bytes. "512M", "8G", "1.5GiB", "700MB".
+ * Returns 0 and the size in bytes (rounded up to a whole byte), or -1: empty, negative, an unknown unit, or
+ * more than 2^62 bytes. */
+int units_parse_size_bytes(const char *text, uint64_t *bytes);
+
 /* "512.0 KiB" below 1 MiB, else "912.0 MiB" / "6.4 GiB": one decimal, rounded before the unit is chosen. */
 void units_format_size(uint64_t kib, char *buf, size_t len);
 /* "00:03:21" (hours grow past 99 as needed). */

@@ -265,6 +265,33 @@ static cJSON *json_total_peak(struct json_builder *b, const struct report_view *
     return o;
 }
 
+/* One limit and its verdict; NULL (JSON null) when it was not given. */
+static cJSON *json_limit(struct json_builder *b, const struct report_limit *l)
+{
+    if (l->breach == REPORT_BREACH_NONE)
+        return json_check(b, cJSON_CreateNull());
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    uint64_t limit_kib = (l->limit_bytes + 1023) / 1024;
+    json_number(b, o, "limit_bytes", (double)l->limit_bytes);
+    json_string(b, o, "verdict", report_breach_name(l->breach));
+    json_number(b, o, "figure_kib", (double)l->figure_kib);
+    json_string(b, o, "figure_kind", l->breach == REPORT_BREACH_PROVEN ? "lower_bound" : "upper_bound");
+    json_instant(b, o, "figure_time", l->at_ns != 0, l->at_ns);
+    json_number(b, o, "excess_kib", (double)(l->figure_kib > limit_kib ? l->figure_kib - limit_kib : 0));
+    json_number_or_null(b, o, "pid", l->proc != NULL, l->proc != NULL ? l->proc->pid : 0);
+    return o;
+}
+
+static cJSON *json_limits(struct json_builder *b, const struct report_view *v)
+{
+    if (v->limit_total.breach == REPORT_BREACH_NONE && v->limit_proc.breach == REPORT_BREACH_NONE)
+        return json_check(b, cJSON_CreateNull());
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    json_add(b, o, "total", json_limit(b, &v->limit_total));
+    json_add(b, o, "per_process", json_limit(b, &v->limit_proc));
+    return o;
+}
+
 /* The summary's groups, every one of them, in its order. */
 static cJSON *json_group(struct json_builder *b, const struct report_group *g)
 {
@@ -344,6 +371,7 @@ static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
     json_number(b, root, "max_total_rss_kib", (double)v->total_sampled.kib);
     json_instant(b, root, "max_total_rss_time", v->total_sampled.kind != JT_PEAK_NONE, v->total_sampled.at_ns);
     json_add(b, root, "total_peak", json_total_peak(b, v));
+    json_add(b, root, "limits", json_limits(b, v));
     json_number(b, root, "process_count", (double)v->n_processes);
     json_number(b, root, "exact_peak_count", (double)v->n_exact);
     json_add(b, root, "filter", json_filter(b, v));

@@ -60,6 +60,17 @@ struct report_group {
     struct report_lower lower; /* of the footprint: max(sampled sum, largest single image peak) */
 };
 
+/* A limit judged with honest figures: breached is proven when a lower bound (a sampled total, an exact or
+ * sampled peak) exceeds it; only possible when just an upper bound does, or nothing proves the figure stays
+ * under it; else within. */
+enum report_breach { REPORT_BREACH_NONE = 0, REPORT_BREACH_WITHIN, REPORT_BREACH_POSSIBLE, REPORT_BREACH_PROVEN };
+struct report_limit {
+    uint64_t limit_bytes;          /* 0: no limit given */
+    enum report_breach breach;
+    uint64_t figure_kib;           /* the figure that decided it (a lower bound when proven, else the upper) */
+    int64_t at_ns;                 /* when it was seen, 0 when unknown */
+    const struct jt_process *proc; /* per-process limit: the process; total: the process behind the figure */
+};
 struct report_view {
     const struct jobtable *jt;
     const struct report_filter *filter; /* may be NULL */
@@ -78,9 +89,16 @@ struct report_view {
     struct jt_peak total_sampled;  /* highest sampled total: the seed's max_total_rss_kib */
     struct report_lower total_lower; /* best lower bound of the total peak */
     struct jt_upper total_upper;   /* upper bound of the total peak, and whether it is proven */
+    struct report_limit limit_total; /* --max-total-rss against the total's interval */
+    struct report_limit limit_proc;  /* --max-per-proc-rss against each process's figures */
 };
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter);
+/* "within", "possible", "proven" (NULL for no limit). */
+const char *report_breach_name(enum report_breach b);
+/* The limit a job that succeeded fails on (the total's first, *total says which), or NULL. strict: a possible
+ * breach counts too. */
+const struct report_limit *report_limit_failed(const struct report_view *v, bool strict, bool *total);
 void report_view_free(struct report_view *v);
 
 /* How the human summary is laid out. */

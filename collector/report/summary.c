@@ -347,6 +347,45 @@ static void summary_memory(struct summary *s)
     summary_field(s, "Process peak:", value, note);
 }
 
+/* One limit: what was found against it, in the user's words. */
+static void summary_limit(struct summary *s, const char *label, const struct report_limit *l)
+{
+    char limit[UNITS_SIZE_MAX], figure[UNITS_SIZE_MAX], over[UNITS_SIZE_MAX], value[SUMMARY_SIZE_MAX];
+    char note[SUMMARY_NOTE_MAX], name[SUMMARY_NAME_MAX + 32] = "";
+    if (l->breach == REPORT_BREACH_NONE)
+        return;
+    uint64_t limit_kib = (l->limit_bytes + 1023) / 1024;
+    units_format_size(limit_kib, limit, sizeof limit);
+    units_format_size(l->figure_kib, figure, sizeof figure);
+    units_format_size(l->figure_kib > limit_kib ? l->figure_kib - limit_kib : 0, over, sizeof over);
+    if (l->proc != NULL) {
+        char program[SUMMARY_NAME_MAX];
+        summary_program(l->proc, program, sizeof program);
+        snprintf(name, sizeof name, ", pid %d %s", (int)l->proc->pid, program);
+    }
+    snprintf(value, sizeof value, "  %s", limit);
+    if (l->breach == REPORT_BREACH_PROVEN)
+        snprintf(note, sizeof note, "BREACHED: at least %s%s, %s over", figure, name, over);
+    else if (l->breach == REPORT_BREACH_POSSIBLE && l->figure_kib > limit_kib)
+        snprintf(note, sizeof note, "possibly breached: an upper bound of %s%s, no proof either way "
+                 "(--strict-limits fails on it)", figure, name);
+    else if (l->breach == REPORT_BREACH_POSSIBLE)
+        snprintf(note, sizeof note, "not proven within: the upper bound (%s) is not proven (--strict-limits "
+                 "fails on it)", figure);
+    else
+        snprintf(note, sizeof note, "within: at most %s", figure);
+    summary_field(s, label, value, note);
+}
+
+static void summary_limits(struct summary *s)
+{
+    if (s->v->limit_total.breach == REPORT_BREACH_NONE && s->v->limit_proc.breach == REPORT_BREACH_NONE)
+        return;
+    summary_title(s, "LIMITS");
+    summary_limit(s, "Total:", &s->v->limit_total);
+    summary_limit(s, "Per process:", &s->v->limit_proc);
+}
+
 /* A row's command: its label when it fits; else its program without the directory (the whole path is in
  * --json and --csv) and its middle cut, so the program and the last arguments (the file) stay. */
 static void summary_row_command(const struct report_row *row, const char *status, size_t width, char *buf,
@@ -518,6 +557,7 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
     report_out_init(&s.out, out);
     summary_header(&s);
     summary_memory(&s);
+    summary_limits(&s);
     summary_processes(&s);
     summary_groups(&s);
     return report_out_finish(&s.out);

@@ -146,6 +146,74 @@ static void report_view_count(struct report_view *v, const struct report_row *ro
     }
 }
 
+static bool report_over(uint64_t kib, uint64_t limit_bytes)
+{
+    return kib * 1024 > limit_bytes; /* kib < 2^54: no overflow */
+}
+
+/* The total: the best lower bound against the limit, then the upper bound (unproven: nothing rules it out). */
+static void report_limit_total(struct report_view *v)
+{
+    struct report_limit *l = &v->limit_total;
+    l->limit_bytes = v->jt->job.max_total_bytes;
+    if (!l->limit_bytes)
+        return;
+    if (report_over(v->total_lower.kib, l->limit_bytes)) {
+        *l = (struct report_limit){l->limit_bytes, REPORT_BREACH_PROVEN, v->total_lower.kib, v->total_lower.at_ns,
+                                   v->total_lower.proc};
+    } else if (report_over(v->total_upper.kib, l->limit_bytes) || !v->total_upper.proven) {
+        *l = (struct report_limit){l->limit_bytes, REPORT_BREACH_POSSIBLE, v->total_upper.kib, 0, NULL};
+    } else {
+        *l = (struct report_limit){l->limit_bytes, REPORT_BREACH_WITHIN, v->total_upper.kib, 0, NULL};
+    }
+}
+
+/* One process: its exact or sampled peak proves a breach; a bound above the limit makes one possible. */
+static void report_limit_process(struct report_limit *l, const struct jt_process *p)
+{
+    struct jt_peak pk = jobtable_process_peak(p);
+    bool lower = pk.kind == JT_PEAK_EXACT || pk.kind == JT_PEAK_SAMPLED;
+    uint64_t upper = pk.kind == JT_PEAK_EXACT ? pk.kib : (p->bound_kib > pk.kib ? p->bound_kib : pk.kib);
+    if (lower && report_over(pk.kib, l->limit_bytes)) {
+        if (l->breach != REPORT_BREACH_PROVEN || pk.kib > l->figure_kib)
+            *l = (struct report_limit){l->limit_bytes, REPORT_BREACH_PROVEN, pk.kib, pk.at_ns, p};
+    } else if (l->breach != REPORT_BREACH_PROVEN && report_over(upper, l->limit_bytes) &&
+               (l->breach != REPORT_BREACH_POSSIBLE || upper > l->figure_kib)) {
+        *l = (struct report_limit){l->limit_bytes, REPORT_BREACH_POSSIBLE, upper, 0, p};
+    }
+}
+
+static void report_limit_processes(struct report_view *v)
+{
+    struct report_limit *l = &v->limit_proc;
+    *l = (struct report_limit){.limit_bytes = v->jt->job.max_proc_bytes, .breach = REPORT_BREACH_WITHIN};
+    if (!l->limit_bytes) {
+        l->breach = REPORT_BREACH_NONE;
+        return;
+    }
+    for (size_t i = 0; i < v->jt->n_procs; i++)
+        report_limit_process(l, v->jt->procs[i]);
+}
+
+const char *report_breach_name(enum report_breach b)
+{
+    switch (b) {
+    case REPORT_BREACH_WITHIN: return "within";
+    case REPORT_BREACH_POSSIBLE: return "possible";
+    case REPORT_BREACH_PROVEN: return "proven";
+    default: return NULL;
+    }
+}
+
+const struct report_limit *report_limit_failed(const struct report_view *v, bool strict, bool *total)
+{
+    enum report_breach worst = strict ? REPORT_BREACH_POSSIBLE : REPORT_BREACH_PROVEN;
+    *total = v->limit_total.breach >= worst;
+    if (*total)
+        return &v->limit_total;
+    return v->limit_proc.breach >= worst ? &v->limit_proc : NULL;
+}
+
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter)
 {
     memset(v, 0, sizeof *v);
@@ -171,6 +239,8 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
         v->rows[v->n_rows++] = row;
     }
     v->total_lower = report_lower_of(v->total_sampled, single.peak, single.proc);
+    report_limit_total(v);
+    report_limit_processes(v);
     if (v->n_rows > 1)
         qsort(v->rows, v->n_rows, sizeof *v->rows, report_row_compare);
     if (report_view_group(v) != 0) {

@@ -261,6 +261,8 @@ int scenario_foreign(struct itest_ctx *ctx, const char *arg);
 int scenario_lowfd(struct itest_ctx *ctx, const char *arg);
 /* scenarios_compat.c: sanitizer builds, 32-bit programs, an unusual install folder: the job as bare */
 int scenario_compat(struct itest_ctx *ctx, const char *arg);
+/* scenarios_limits.c: --max-total-rss, --max-per-proc-rss, --strict-limits */
+int scenario_limits(struct itest_ctx *ctx, const char *arg);
 /* scenarios_honest.c: figures that must not claim more than memwatch knows */
 int scenario_honest(struct itest_ctx *ctx, const char *arg);
 /* scenarios_outputs.c: symlinks, FIFOs, devices, memwatch's own stdout, no visible temporary files */

@@ -82,6 +82,34 @@ static void test_size_boundaries(void **state)
     assert_non_null(strstr(buf, "GiB"));
 }
 
+/* Every accepted spelling of a memory size, and the refused ones. */
+static void test_parse_sizes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } ok[] = {
+        {"1048576", 1048576},          {"512M", 512ull << 20},      {"8G", 8ull << 30},
+        {"1.5GiB", 3ull << 29},        {"700MB", 700000000},       {"4K", 4096},
+        {"4KiB", 4096},                {"4kB", 4000},              {"4KB", 4000},
+        {"2T", 2ull << 40},            {"1TiB", 1ull << 40},       {"1TB", 1000000000000ull},
+        {"100B", 100},                 {"0.5K", 512},              {"1.0001K", 1025}, /* rounded up */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t b = 0;
+        assert_int_equal(units_parse_size_bytes(ok[i].text, &b), 0);
+        assert_int_equal(b, ok[i].bytes);
+    }
+    static const char *const bad[] = {"", "-5M", "12X", "1e99G", "M", ".5M", "5 M", " 5M", "0x10", "5m",
+                                      "1.2.3K", "inf", "nan", "99999999999T", "5MiBs"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t b = 7;
+        assert_int_equal(units_parse_size_bytes(bad[i], &b), -1);
+        assert_int_equal(b, 7);
+    }
+}
+
 static void test_hms(void **state)
 {
     (void)state;
@@ -132,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration_table), cmocka_unit_test(test_size_boundaries), cmocka_unit_test(test_hms),
         cmocka_unit_test(test_elapsed),        cmocka_unit_test(test_kib_to_mib),
+        cmocka_unit_test(test_parse_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 # Installed as share/bash-completion/completions/memwatch; works with or without the bash-completion package.
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
-    --live --live= --no-live --wait-orphans --no-agent --color --help --'
+    --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
+    --strict-limits --help --'
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --color --socket --until-idle --help'
 
@@ -23,6 +24,8 @@ _memwatch_value()
         _memwatch_files "$cur" ;;
     -i | --interval)
         COMPREPLY=($(compgen -W '100ms 250ms 500ms 1s 2s 5s' -- "$cur")) ;;
+    --max-total-rss | --max-per-proc-rss)
+        COMPREPLY=($(compgen -W '512M 1G 2G 4G 8G 16G' -- "$cur")) ;;
     --color | --colour | --live)
         COMPREPLY=($(compgen -W 'auto always never' -- "$cur")) ;;
     --include | --exclude)

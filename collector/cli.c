@@ -30,6 +30,7 @@ enum {
     OPT_MAX_TOTAL,
     OPT_MAX_PROC,
     OPT_STRICT_LIMITS,
+    OPT_KILL_ON_LIMIT,
 };
 
 static const struct option cli_long_options[] = {
@@ -52,6 +53,7 @@ static const struct option cli_long_options[] = {
     {"max-total-rss", required_argument, NULL, OPT_MAX_TOTAL},
     {"max-per-proc-rss", required_argument, NULL, OPT_MAX_PROC},
     {"strict-limits", no_argument, NULL, OPT_STRICT_LIMITS},
+    {"kill-on-limit", no_argument, NULL, OPT_KILL_ON_LIMIT},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -157,6 +159,7 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_MAX_TOTAL: return parse_limit("--max-total-rss", arg, &o->max_total_bytes, err, errlen);
     case OPT_MAX_PROC: return parse_limit("--max-per-proc-rss", arg, &o->max_proc_bytes, err, errlen);
     case OPT_STRICT_LIMITS: o->strict_limits = true; return 0;
+    case OPT_KILL_ON_LIMIT: o->kill_on_limit = true; return 0;
     default: return 0;
     }
 }
@@ -303,8 +306,10 @@ static int take_job(const struct cli_words *w, struct cli_options *o, char *err,
 /* Options of one subcommand given to the other: named, so the user knows where they belong. */
 static int check_subcommand_options(const struct cli_options *o, char *err, size_t errlen)
 {
-    if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits))
+    if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits || o->kill_on_limit))
         return fail(err, errlen, "memory limits belong to 'memwatch run' (listen has no job to fail)");
+    if (o->kill_on_limit && !o->max_total_bytes && !o->max_proc_bytes)
+        return fail(err, errlen, "--kill-on-limit needs --max-total-rss or --max-per-proc-rss");
     if (o->command != CLI_RUN)
         return 0;
     if (o->socket_path)
@@ -387,6 +392,7 @@ void cli_print_help(FILE *out)
           "                       1.5GiB (K/M/G/KiB.. powers of 1024), 700MB (kB/MB/GB powers of 1000)\n"
           "      --max-per-proc-rss SIZE   fail (exit 11) when one process exceeded SIZE\n"
           "      --strict-limits  a possible breach (only an upper bound above the limit) fails too\n"
+          "      --kill-on-limit  stop the job at a breach seen while it runs: SIGTERM, SIGKILL 5s later\n"
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"

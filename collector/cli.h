@@ -40,6 +40,7 @@ struct cli_options {
     uint64_t max_total_bytes; /* --max-total-rss, 0: none */
     uint64_t max_proc_bytes;  /* --max-per-proc-rss, 0: none */
     bool strict_limits;       /* a possible breach (only an upper bound above the limit) counts too */
+    bool kill_on_limit;       /* stop the job at a proven breach seen while it runs */
     enum cli_color color;
     enum cli_live live;
     /* listen */

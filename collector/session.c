@@ -24,6 +24,7 @@
 #include "outfile.h"
 #include "poller.h"
 #include "report/report.h"
+#include "units.h"
 
 #define SESSION_ERROR_MAX 1024
 #define SESSION_EPOLL_BATCH 64
@@ -53,6 +54,8 @@ struct session {
     bool no_children; /* every descendant reaped: as subreaper, memwatch inherits the whole job */
     bool stop; /* listen: a signal asked to stop */
     int forwarded_signals;
+    int limit_code;         /* --kill-on-limit stopped the job for this limit's exit code; 0 when not */
+    int64_t kill_deadline;  /* when SIGKILL follows the SIGTERM of --kill-on-limit; 0 when none pending */
     struct live live; /* the status line while the job runs */
 };
 
@@ -231,6 +234,52 @@ static void on_signal(struct session *s)
     }
 }
 
+#define SESSION_KILL_GRACE_NS (5 * 1000000000LL) /* --kill-on-limit: SIGTERM, then SIGKILL this much later */
+
+/* The breach a sample proves, now: the sampled total, or a live process's sampled figure (VmHWM), above its
+ * limit. Returns the limit's exit code and says what, or 0. */
+static int live_breach(struct session *s, char *what, size_t len)
+{
+    const struct jobtable *jt = &s->jt;
+    uint64_t total = jt->n_samples ? jt->samples[jt->n_samples - 1].total_kib : 0;
+    char size[UNITS_SIZE_MAX];
+    if (s->opt->max_total_bytes && total * 1024 > s->opt->max_total_bytes) {
+        units_format_size(total, size, sizeof size);
+        snprintf(what, len, "--max-total-rss: the job holds %s", size);
+        return CLI_EXIT_LIMIT_TOTAL;
+    }
+    for (size_t i = 0; s->opt->max_proc_bytes && i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        const struct jt_image *img = jobtable_current_image(p);
+        if (p->end != JT_END_RUNNING || !img || img->sampled.kib * 1024 <= s->opt->max_proc_bytes)
+            continue;
+        units_format_size(img->sampled.kib, size, sizeof size);
+        snprintf(what, len, "--max-per-proc-rss: pid %d reached %s", (int)p->pid, size);
+        return CLI_EXIT_LIMIT_PROC;
+    }
+    return 0;
+}
+
+/* --kill-on-limit: at the first proven breach a sample shows, SIGTERM to the job, SIGKILL after the grace
+ * period to what is left; the reports are written as for any end. */
+static void enforce_limits(struct session *s)
+{
+    if (!s->opt->kill_on_limit || s->opt->command != CLI_RUN)
+        return;
+    int64_t now = clock_mono_ns();
+    if (s->kill_deadline && now >= s->kill_deadline) {
+        forward_signal(s, SIGKILL);
+        s->kill_deadline = 0;
+        return;
+    }
+    char what[SESSION_ERROR_MAX];
+    if (s->limit_code || !(s->limit_code = live_breach(s, what, sizeof what)))
+        return;
+    fprintf(stderr, "memwatch: %s: stopping the job (SIGTERM, then SIGKILL after 5s)\n", what);
+    forward_signal(s, SIGTERM);
+    s->kill_deadline = now + SESSION_KILL_GRACE_NS;
+}
+
 static bool job_finished(const struct session *s)
 {
     if (s->opt->command == CLI_LISTEN) {
@@ -256,6 +305,7 @@ static void event_loop(struct session *s)
                 if (read(s->timer_fd, &expirations, sizeof expirations) > 0) {
                     events_drain(&s->ev);
                     poller_sample(&s->poller, clock_mono_ns());
+                    enforce_limits(s);
                 }
             } else if (tag == &session_live_tag) {
                 live_tick(&s->live);
@@ -485,6 +535,8 @@ int session_run(const struct cli_options *opt)
     rc = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
     if (!session_conclude(&s, &rc))
         return CLI_EXIT_FAILURE;
+    if (s.limit_code) /* memwatch stopped the job: the breach, not the signal it used, is the outcome */
+        return s.limit_code;
     if (s.root_done)
         launcher_die_like(s.root_status);
     return rc;

@@ -334,7 +334,7 @@ static void summary_memory(struct summary *s)
     snprintf(value, sizeof value, "%s%s", v->largest_peak.kind == JT_PEAK_SAMPLED ? "≥ " : "  ", size);
     summary_program(v->largest, name, sizeof name);
     char upper[UNITS_SIZE_MAX] = "";
-    if (v->largest_peak.kind == JT_PEAK_SAMPLED && v->largest->bound_kib > v->largest_peak.kib)
+    if (v->largest_peak.kind == JT_PEAK_SAMPLED && v->largest->bound_kib >= v->largest_peak.kib)
         units_format_size(v->largest->bound_kib, upper, sizeof upper);
     /* A sampled figure is only what a sample caught: say so, with the wait's bound when one is known. */
     if (v->largest_peak.kind == JT_PEAK_SAMPLED)

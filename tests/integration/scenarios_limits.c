@@ -81,6 +81,25 @@ int scenario_limits(struct itest_ctx *ctx, const char *arg)
         limits_expect(ctx, rep, "total", "possible");
         cJSON_Delete(rep);
         rep = limits_run(ctx, (const char *const[]){"--max-total-rss", "1G", "--strict-limits", NULL}, job, 10);
+    } else if (strcmp(arg, "kill") == 0) {
+        /* A runaway (8 MiB every 20 ms up to 2 GiB) stopped soon after 64 MiB: exit 10, report complete. */
+        char grow[ITEST_PATH_MAX];
+        snprintf(grow, sizeof grow, "%s/grow", ctx->wldir);
+        int64_t t0 = itest_now_ms();
+        rep = limits_run(ctx, (const char *const[]){"-i", "100ms", "--max-total-rss", "64M", "--kill-on-limit", NULL},
+                         (const char *const[]){grow, "8", "20", "2048", NULL}, 10);
+        int64_t took = itest_now_ms() - t0;
+        ITEST_CHECK(ctx, took < 20000, "the runaway ran %lld ms: not stopped", (long long)took);
+        limits_expect(ctx, rep, "total", "proven");
+        struct itest_facts f = {0};
+        itest_facts_load(ctx, &f);
+        const struct itest_fact *g = itest_facts_find(&f, "grow", 0);
+        const cJSON *p = g ? itest_json_process(ctx, rep, g->pid, "grow") : NULL;
+        if (p)
+            itest_expect_end(ctx, p, "signaled", 15, "grow");
+        ITEST_CHECK(ctx, p == NULL || itest_json_num(p, "max_rss_kib") < 1024.0 * 1024,
+                    "grow reached %.0f KiB: stopped late", p ? itest_json_num(p, "max_rss_kib") : 0.0);
+        itest_facts_free(&f);
     } else {
         ITEST_CHECK(ctx, false, "no limits case '%s'", arg);
     }

@@ -31,6 +31,8 @@ enum {
     OPT_MAX_PROC,
     OPT_STRICT_LIMITS,
     OPT_KILL_ON_LIMIT,
+    OPT_POST_RUN_CMD,
+    OPT_POST_RUN_STRICT,
 };
 
 static const struct option cli_long_options[] = {
@@ -54,6 +56,8 @@ static const struct option cli_long_options[] = {
     {"max-per-proc-rss", required_argument, NULL, OPT_MAX_PROC},
     {"strict-limits", no_argument, NULL, OPT_STRICT_LIMITS},
     {"kill-on-limit", no_argument, NULL, OPT_KILL_ON_LIMIT},
+    {"post-run-cmd", required_argument, NULL, OPT_POST_RUN_CMD},
+    {"post-run-strict", no_argument, NULL, OPT_POST_RUN_STRICT},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -160,6 +164,12 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_MAX_PROC: return parse_limit("--max-per-proc-rss", arg, &o->max_proc_bytes, err, errlen);
     case OPT_STRICT_LIMITS: o->strict_limits = true; return 0;
     case OPT_KILL_ON_LIMIT: o->kill_on_limit = true; return 0;
+    case OPT_POST_RUN_CMD:
+        if (!arg[0])
+            return fail(err, errlen, "--post-run-cmd: the command is empty");
+        o->post_run_cmd = arg;
+        return 0;
+    case OPT_POST_RUN_STRICT: o->post_run_strict = true; return 0;
     default: return 0;
     }
 }
@@ -308,6 +318,10 @@ static int check_subcommand_options(const struct cli_options *o, char *err, size
 {
     if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits || o->kill_on_limit))
         return fail(err, errlen, "memory limits belong to 'memwatch run' (listen has no job to fail)");
+    if (o->command == CLI_LISTEN && (o->post_run_cmd || o->post_run_strict))
+        return fail(err, errlen, "--post-run-cmd belongs to 'memwatch run'");
+    if (o->post_run_strict && !o->post_run_cmd)
+        return fail(err, errlen, "--post-run-strict needs --post-run-cmd");
     if (o->kill_on_limit && !o->max_total_bytes && !o->max_proc_bytes)
         return fail(err, errlen, "--kill-on-limit needs --max-total-rss or --max-per-proc-rss");
     if (o->command != CLI_RUN)
@@ -393,6 +407,9 @@ void cli_print_help(FILE *out)
           "      --max-per-proc-rss SIZE   fail (exit 11) when one process exceeded SIZE\n"
           "      --strict-limits  a possible breach (only an upper bound above the limit) fails too\n"
           "      --kill-on-limit  stop the job at a breach seen while it runs: SIGTERM, SIGKILL 5s later\n"
+          "      --post-run-cmd CMD   after the reports, run CMD with /bin/sh; the JSON report's path is\n"
+          "                       $MEMWATCH_JSON and $1 (a temporary one when --json=FILE is not given)\n"
+          "      --post-run-strict    CMD's failure becomes memwatch's exit status when the job succeeded\n"
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"

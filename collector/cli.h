@@ -41,6 +41,8 @@ struct cli_options {
     uint64_t max_proc_bytes;  /* --max-per-proc-rss, 0: none */
     bool strict_limits;       /* a possible breach (only an upper bound above the limit) counts too */
     bool kill_on_limit;       /* stop the job at a proven breach seen while it runs */
+    const char *post_run_cmd; /* run through /bin/sh after the reports, with $MEMWATCH_JSON; NULL: none */
+    bool post_run_strict;     /* its failure becomes memwatch's exit status (when the job succeeded) */
     enum cli_color color;
     enum cli_live live;
     /* listen */

@@ -56,15 +56,38 @@ struct session {
     int forwarded_signals;
     int limit_code;         /* --kill-on-limit stopped the job for this limit's exit code; 0 when not */
     int64_t kill_deadline;  /* when SIGKILL follows the SIGTERM of --kill-on-limit; 0 when none pending */
+    char post_json[PATH_MAX]; /* --post-run-cmd without --json=FILE: a temporary report, removed after */
     struct live live; /* the status line while the job runs */
 };
 
 static void say(const char *msg) { fprintf(stderr, "memwatch: %s\n", msg); }
 
+/* --post-run-cmd needs a JSON report in a file: the user's --json=FILE, or a temporary one made now. */
+static int prepare_post_run_json(struct session *s, const char **json, char *err, size_t errlen)
+{
+    if (!s->opt->post_run_cmd || *json)
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s->post_json, sizeof s->post_json, "%s/memwatch-report-XXXXXX.json", tmp && tmp[0] ? tmp : "/tmp");
+    int fd = mkstemps(s->post_json, 5);
+    if (fd < 0) {
+        char why[128];
+        snprintf(err, errlen, "--post-run-cmd: cannot make a report file '%.900s': %s", s->post_json,
+                 outfile_errno_text(errno, why, sizeof why));
+        s->post_json[0] = '\0';
+        return -1;
+    }
+    close(fd);
+    *json = s->post_json;
+    return 0;
+}
+
 static int prepare_outputs(struct session *s, char *err, size_t errlen)
 {
     const char *paths[CLI_OUTPUTS];
     cli_output_paths(s->opt, paths);
+    if (prepare_post_run_json(s, &paths[CLI_OUT_JSON], err, errlen) != 0)
+        return -1;
     for (int i = 0; i < CLI_OUTPUTS; i++) {
         if (!paths[i])
             continue;
@@ -505,6 +528,31 @@ static struct jt_process *adopt_root(struct session *s, int64_t now)
     return root;
 }
 
+/* --post-run-cmd, once the reports are written: /bin/sh -c CMD with the JSON report's path as $MEMWATCH_JSON
+ * and $1. Returns its status as a shell shows it (128+N for a signal), and says so when it failed. */
+static int post_run(struct session *s)
+{
+    const char *json = s->opt->json_path ? s->opt->json_path : s->post_json;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("MEMWATCH_JSON", json, 1);
+        execl("/bin/sh", "sh", "-c", s->opt->post_run_cmd, "memwatch-post-run", json, (char *)NULL);
+        _exit(CLI_EXIT_NOT_FOUND);
+    }
+    int status = 0, code = CLI_EXIT_FAILURE;
+    if (pid > 0) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        code = launcher_exit_code(status);
+    }
+    if (code != 0)
+        fprintf(stderr, "memwatch: --post-run-cmd failed (exit %d)%s\n", code,
+                s->opt->post_run_strict ? "" : ": the job's exit status stands");
+    if (s->post_json[0])
+        unlink(s->post_json);
+    return code;
+}
+
 int session_run(const struct cli_options *opt)
 {
     static struct session s;
@@ -533,8 +581,14 @@ int session_run(const struct cli_options *opt)
     live_stop(&s.live); /* the line and its scroll region go before anything else is written */
     launcher_release_terminal(&s.job);
     rc = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
-    if (!session_conclude(&s, &rc))
+    if (!session_conclude(&s, &rc)) {
+        if (s.post_json[0])
+            unlink(s.post_json);
         return CLI_EXIT_FAILURE;
+    }
+    int post = opt->post_run_cmd ? post_run(&s) : 0;
+    if (post != 0 && opt->post_run_strict && rc == 0 && !s.limit_code)
+        return post;
     if (s.limit_code) /* memwatch stopped the job: the breach, not the signal it used, is the outcome */
         return s.limit_code;
     if (s.root_done)

@@ -104,6 +104,7 @@ static const struct itest_scenario itest_scenarios[] = {
     {"limits_job_fails", scenario_limits, "job_fails"},
     {"limits_possible", scenario_limits, "possible"},
     {"limits_kill", scenario_limits, "kill"},
+    {"limits_post_run", scenario_limits, "post_run"},
     {"honest_exec_into_static", scenario_honest, "exec_into_static"},
     {"honest_unseen_child", scenario_honest, "unseen_child"},
     {"honest_vfork_shared", scenario_honest, "vfork_shared"},

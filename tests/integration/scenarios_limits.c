@@ -100,6 +100,26 @@ int scenario_limits(struct itest_ctx *ctx, const char *arg)
         ITEST_CHECK(ctx, p == NULL || itest_json_num(p, "max_rss_kib") < 1024.0 * 1024,
                     "grow reached %.0f KiB: stopped late", p ? itest_json_num(p, "max_rss_kib") : 0.0);
         itest_facts_free(&f);
+    } else if (strcmp(arg, "post_run") == 0) {
+        /* The command sees the report (as $MEMWATCH_JSON and $1); its failure is said, the job's code stands;
+         * with --post-run-strict it becomes memwatch's when the job succeeded. */
+        const char *const job[] = {"/bin/sh", "-c", "exit 0", NULL};
+        rep = limits_run(ctx, (const char *const[]){"--post-run-cmd",
+                                                    "cp \"$MEMWATCH_JSON\" seen.json && test \"$1\" = \"$MEMWATCH_JSON\"",
+                                                    NULL},
+                         job, 0);
+        char seen[ITEST_PATH_MAX];
+        cJSON *copy = itest_json_load(ctx, itest_path(ctx, "seen.json", seen, sizeof seen));
+        ITEST_CHECK(ctx, copy != NULL && itest_json_num(copy, "process_count") >= 1,
+                    "the post-run command did not see the report");
+        cJSON_Delete(copy);
+        cJSON_Delete(rep);
+        rep = limits_run(ctx, (const char *const[]){"--post-run-cmd", "exit 4", NULL}, job, 0);
+        cJSON_Delete(rep);
+        rep = limits_run(ctx, (const char *const[]){"--post-run-cmd", "exit 4", "--post-run-strict", NULL}, job, 4);
+        cJSON_Delete(rep);
+        rep = limits_run(ctx, (const char *const[]){"--post-run-cmd", "exit 4", "--post-run-strict", NULL},
+                         (const char *const[]){"/bin/sh", "-c", "exit 2", NULL}, 2);
     } else {
         ITEST_CHECK(ctx, false, "no limits case '%s'", arg);
     }

@@ -3,7 +3,7 @@
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
-    --strict-limits --kill-on-limit --help --'
+    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --help --'
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --color --socket --until-idle --help'
 

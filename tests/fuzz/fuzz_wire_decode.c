@@ -39,6 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size != sizeof msg.u.child || msg.u.child.child_pid <= 0)
             abort();
         break;
+    case MW_MSG_KILL_PEAK:
+        if (size != sizeof msg.u.kill || msg.u.kill.target_pid <= 0 || msg.u.kill.signal <= 0)
+            abort();
+        break;
     default: abort();
     }
     return 0;

@@ -53,7 +53,6 @@ struct session {
     int root_status;
     bool no_children; /* every descendant reaped: as subreaper, memwatch inherits the whole job */
     bool stop; /* listen: a signal asked to stop */
-    int forwarded_signals;
     int limit_code;         /* --kill-on-limit stopped the job for this limit's exit code; 0 when not */
     int64_t kill_deadline;  /* when SIGKILL follows the SIGTERM of --kill-on-limit; 0 when none pending */
     char post_json[PATH_MAX]; /* --post-run-cmd without --json=FILE: a temporary report, removed after */
@@ -212,8 +211,7 @@ static void forward_signal(struct session *s, int signo)
         uint64_t hwm = 0;
         if (inspector_read_hwm(p->pid, &hwm) == 0 && hwm > 0)
             jobtable_hwm_reading(&s->jt, p, clock_mono_ns(), hwm);
-        if (kill(p->pid, signo) == 0)
-            s->forwarded_signals++;
+        kill(p->pid, signo);
     }
 }
 

@@ -1,6 +1,7 @@
 /* Command-line parsing with getopt_long: every value checked here, before anything starts. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "compare/compare.h"
 #include "units.h"
 
 enum {
@@ -33,6 +35,11 @@ enum {
     OPT_KILL_ON_LIMIT,
     OPT_POST_RUN_CMD,
     OPT_POST_RUN_STRICT,
+    OPT_THRESHOLD,
+    OPT_MAX_INCREASE,
+    OPT_METRIC,
+    OPT_MARKDOWN,
+    OPT_BASELINE,
 };
 
 static const struct option cli_long_options[] = {
@@ -58,6 +65,11 @@ static const struct option cli_long_options[] = {
     {"kill-on-limit", no_argument, NULL, OPT_KILL_ON_LIMIT},
     {"post-run-cmd", required_argument, NULL, OPT_POST_RUN_CMD},
     {"post-run-strict", no_argument, NULL, OPT_POST_RUN_STRICT},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"max-increase", required_argument, NULL, OPT_MAX_INCREASE},
+    {"metric", required_argument, NULL, OPT_METRIC},
+    {"markdown", optional_argument, NULL, OPT_MARKDOWN},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -122,6 +134,64 @@ static int parse_limit(const char *option, const char *arg, uint64_t *bytes, cha
     return 0;
 }
 
+#define CLI_THRESHOLD_MAX 1e6 /* percent: a million percent is already no gate */
+
+/* "10%", "10", "2.5 %": a percentage of growth, zero or more. */
+static int parse_threshold(const char *arg, double *pct, char *err, size_t errlen)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(arg, &end);
+    while (end && *end == ' ')
+        end++;
+    if (end && *end == '%')
+        end++;
+    if (end == arg || !end || *end != '\0' || errno != 0 || !(v >= 0 && v <= CLI_THRESHOLD_MAX) ||
+        strpbrk(arg, "xXnN") != NULL)
+        return fail(err, errlen, "--threshold: '%s' is not a percentage from 0 to 1000000 (e.g. 10%%, 2.5%%)", arg);
+    *pct = v;
+    return 0;
+}
+
+/* "--markdown" alone: standard output, as --json. */
+static void set_markdown(struct cli_options *o, const char *path)
+{
+    bool to_stdout = path == NULL || strcmp(path, CLI_STDOUT_PATH) == 0;
+    o->markdown_stdout = to_stdout;
+    o->markdown_path = to_stdout ? NULL : path;
+}
+
+static int parse_gate_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
+{
+    char why[160];
+    switch (c) {
+    case OPT_THRESHOLD:
+        o->has_threshold = true;
+        return parse_threshold(arg, &o->threshold_pct, err, errlen);
+    case OPT_MAX_INCREASE:
+        o->has_max_increase = true;
+        if (units_parse_size_bytes(arg, &o->max_increase_bytes) != 0)
+            return fail(err, errlen, "--max-increase: '%s' is not a size (e.g. 50MiB, 1G, 700MB)", arg);
+        return 0;
+    case OPT_METRIC:
+        if (compare_metrics_parse(arg, &o->metrics, why, sizeof why) != 0)
+            return fail(err, errlen, "--metric: %s", why);
+        return 0;
+    case OPT_MARKDOWN:
+        if (arg && !arg[0])
+            return fail(err, errlen, "--markdown=: the file name is empty");
+        set_markdown(o, arg);
+        return 0;
+    case OPT_BASELINE:
+        if (!arg[0])
+            return fail(err, errlen, "--baseline: the file name is empty");
+        o->baseline_path = arg;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 static int parse_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     switch (c) {
@@ -170,7 +240,7 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
         o->post_run_cmd = arg;
         return 0;
     case OPT_POST_RUN_STRICT: o->post_run_strict = true; return 0;
-    default: return 0;
+    default: return parse_gate_option(c, arg, o, err, errlen);
     }
 }
 
@@ -179,10 +249,12 @@ static bool is_stdout(const char *path) { return path != NULL && strcmp(path, CL
 /* Two reports interleaved on one stream would be neither valid JSON nor valid CSV. */
 static int check_stdout(const struct cli_options *o, char *err, size_t errlen)
 {
-    const char *users[3];
+    const char *users[4];
     size_t n = 0;
     if (o->json_stdout)
         users[n++] = "--json";
+    if (o->markdown_stdout)
+        users[n++] = "--markdown";
     if (is_stdout(o->csv_path))
         users[n++] = "--csv -";
     if (is_stdout(o->timeline_path))
@@ -215,6 +287,11 @@ static int check_paths(const struct cli_options *o, char *err, size_t errlen)
         for (size_t k = 0; k < i; k++)
             if (paths[i] && paths[k] && strcmp(paths[i], paths[k]) == 0)
                 return fail(err, errlen, "%s and %s name the same file", names[k], names[i]);
+        if (paths[i] && o->markdown_path && strcmp(paths[i], o->markdown_path) == 0)
+            return fail(err, errlen, "%s and --markdown name the same file", names[i]);
+        if (paths[i] && o->baseline_path && strcmp(paths[i], o->baseline_path) == 0)
+            return fail(err, errlen, "%s and --baseline name the same file: the baseline would be overwritten",
+                        names[i]);
     }
     return 0;
 }
@@ -234,14 +311,18 @@ static int parse_subcommand(const char *word, struct cli_options *o, char *err, 
         o->command = CLI_RUN;
     else if (strcmp(word, "listen") == 0)
         o->command = CLI_LISTEN;
+    else if (strcmp(word, "compare") == 0)
+        o->command = CLI_COMPARE;
+    else if (strcmp(word, "ci-check") == 0)
+        o->command = CLI_CI_CHECK;
     else if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
         o->command = CLI_HELP;
     else if (strcmp(word, "--version") == 0 || strcmp(word, "-V") == 0 || strcmp(word, "version") == 0)
         o->command = CLI_VERSION;
     else if (word[0] == '-')
-        return fail(err, errlen, "unknown option '%s' (commands: run, listen; see memwatch --help)", word);
+        return fail(err, errlen, "unknown option '%s' (commands: run, listen, compare, ci-check; see memwatch --help)", word);
     else
-        return fail(err, errlen, "'%s' is not a command (commands: run, listen; see memwatch --help)", word);
+        return fail(err, errlen, "'%s' is not a command (commands: run, listen, compare, ci-check; see memwatch --help)", word);
     return 0;
 }
 
@@ -292,8 +373,26 @@ static int check_json_file_taken(const struct cli_words *w, char *err, size_t er
     return 0;
 }
 
+/* compare BASE.json CANDIDATE.json: two reports, in that order. */
+static int take_reports(const struct cli_words *w, struct cli_options *o, char *err, size_t errlen)
+{
+    int n = w->argc - w->first;
+    if (n != 2)
+        return fail(err, errlen, "compare needs two reports, %s (usage: memwatch compare [OPTIONS] BASE.json "
+                    "CANDIDATE.json)", n < 2 ? (n == 0 ? "none given" : "one given") : "more given");
+    o->baseline_path = w->argv[w->first];
+    o->candidate_path = w->argv[w->first + 1];
+    if (!o->baseline_path[0] || !o->candidate_path[0])
+        return fail(err, errlen, "compare: a report's file name is empty");
+    if (strcmp(o->baseline_path, "-") == 0 && strcmp(o->candidate_path, "-") == 0)
+        return fail(err, errlen, "compare: both reports cannot be read from standard input");
+    return 0;
+}
+
 static int take_job(const struct cli_words *w, struct cli_options *o, char *err, size_t errlen)
 {
+    if (o->command == CLI_COMPARE)
+        return take_reports(w, o, err, errlen);
     if (o->command == CLI_LISTEN) {
         if (w->first < w->argc)
             return fail(err, errlen, "listen takes no command ('%s'); start your job elsewhere", w->argv[w->first]);
@@ -313,9 +412,39 @@ static int take_job(const struct cli_words *w, struct cli_options *o, char *err,
     return 0;
 }
 
+/* Which options each command takes: compare reads reports and runs nothing; the gate's options and
+ * --markdown belong to compare and ci-check; --baseline to ci-check. */
+static bool option_applies(enum cli_command cmd, int c)
+{
+    switch (c) {
+    case OPT_THRESHOLD: case OPT_MAX_INCREASE: case OPT_METRIC: case OPT_MARKDOWN:
+        return cmd == CLI_COMPARE || cmd == CLI_CI_CHECK;
+    case OPT_BASELINE:
+        return cmd == CLI_CI_CHECK;
+    case OPT_JSON: case OPT_JSON_FILE: case 'q': case OPT_COLOR:
+        return true;
+    default:
+        return cmd != CLI_COMPARE;
+    }
+}
+
+static const char *command_name(enum cli_command cmd)
+{
+    switch (cmd) {
+    case CLI_RUN: return "run";
+    case CLI_LISTEN: return "listen";
+    case CLI_COMPARE: return "compare";
+    case CLI_CI_CHECK: return "ci-check";
+    default: return "memwatch";
+    }
+}
+
 /* Options of one subcommand given to the other: named, so the user knows where they belong. */
 static int check_subcommand_options(const struct cli_options *o, char *err, size_t errlen)
 {
+    if (o->command == CLI_CI_CHECK && !o->baseline_path)
+        return fail(err, errlen, "ci-check needs --baseline FILE (usage: memwatch ci-check --baseline BASE.json "
+                    "[OPTIONS] -- CMD [ARGS...])");
     if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits || o->kill_on_limit))
         return fail(err, errlen, "memory limits belong to 'memwatch run' (listen has no job to fail)");
     if (o->command == CLI_LISTEN && (o->post_run_cmd || o->post_run_strict))
@@ -324,7 +453,7 @@ static int check_subcommand_options(const struct cli_options *o, char *err, size
         return fail(err, errlen, "--post-run-strict needs --post-run-cmd");
     if (o->kill_on_limit && !o->max_total_bytes && !o->max_proc_bytes)
         return fail(err, errlen, "--kill-on-limit needs --max-total-rss or --max-per-proc-rss");
-    if (o->command != CLI_RUN)
+    if (o->command != CLI_RUN && o->command != CLI_CI_CHECK)
         return 0;
     if (o->socket_path)
         return fail(err, errlen, "--socket belongs to 'memwatch listen', not to run (run makes its own socket)");
@@ -347,21 +476,32 @@ static int parse_words(int argc, char **argv, struct cli_options *o, char *err, 
     if (o->command == CLI_HELP || o->command == CLI_VERSION)
         return 0;
     struct cli_words w = {.argc = argc, .argv = argv, .bare_json_next = -1};
+    /* getopt sees the words after the subcommand (optind 0: glibc starts afresh, as a second parse in one
+     * process needs once it has permuted); its indices are one less than argv's. */
     opterr = 0;
-    optind = 2;
-    int c;
-    while ((c = getopt_long(argc, argv, "+:i:qh", cli_long_options, NULL)) != -1) {
+    optind = 0;
+    int c, longindex = -1;
+    /* A job's own options follow its name untouched; compare's file names may sit among the options. */
+    const char *shortopts = o->command == CLI_COMPARE ? ":i:qh" : "+:i:qh";
+    while ((c = getopt_long(argc - 1, argv + 1, shortopts, cli_long_options, &longindex)) != -1) {
         if (c == '?' || c == ':')
-            return bad_option(argv, optind, c, err, errlen);
+            return bad_option(argv, optind + 1, c, err, errlen);
         if (c == 'h') {
             o->command = CLI_HELP;
             return 0;
         }
+        if (!option_applies(o->command, c)) {
+            if (longindex >= 0)
+                return fail(err, errlen, "--%s does not apply to '%s'", cli_long_options[longindex].name,
+                            command_name(o->command));
+            return fail(err, errlen, "-%c does not apply to '%s'", c, command_name(o->command));
+        }
+        longindex = -1;
         if (parse_option(c, optarg, o, err, errlen) != 0)
             return -1;
-        w.bare_json_next = (c == OPT_JSON && optarg == NULL) ? optind : -1;
+        w.bare_json_next = (c == OPT_JSON && optarg == NULL) ? optind + 1 : -1;
     }
-    w.first = optind;
+    w.first = optind + 1;
     if (check_subcommand_options(o, err, errlen) != 0 || check_paths(o, err, errlen) != 0)
         return -1;
     return take_job(&w, o, err, errlen);
@@ -371,6 +511,14 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 {
     int rc = parse_words(argc, argv, o, err, errlen);
     return rc == -1 ? CLI_EXIT_FAILURE : rc;
+}
+
+bool cli_use_color(const struct cli_options *opt, int fd)
+{
+    if (opt->color != CLI_COLOR_AUTO)
+        return opt->color == CLI_COLOR_ALWAYS;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(fd) && !(no_color && no_color[0]);
 }
 
 void cli_print_version(FILE *out)

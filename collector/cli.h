@@ -16,12 +16,14 @@
 enum cli_exit {
     CLI_EXIT_LIMIT_TOTAL = 10, /* the job succeeded, but its total breached --max-total-rss */
     CLI_EXIT_LIMIT_PROC = 11,  /* the job succeeded, but a process breached --max-per-proc-rss */
+    CLI_EXIT_REGRESSION = 13,  /* ci-check: the job succeeded, but regressed against the baseline */
+    CLI_EXIT_COMPARE_REGRESSION = 1, /* compare: a gated figure regressed */
     CLI_EXIT_FAILURE = 125,   /* usage, outputs, internal error */
     CLI_EXIT_CANNOT_RUN = 126, /* command found but not executable */
     CLI_EXIT_NOT_FOUND = 127, /* command not found */
 };
 
-enum cli_command { CLI_RUN, CLI_LISTEN, CLI_HELP, CLI_VERSION };
+enum cli_command { CLI_RUN, CLI_LISTEN, CLI_COMPARE, CLI_CI_CHECK, CLI_HELP, CLI_VERSION };
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 enum cli_live { CLI_LIVE_AUTO, CLI_LIVE_ALWAYS, CLI_LIVE_NEVER }; /* --live[=WHEN], --no-live */
 
@@ -48,7 +50,17 @@ struct cli_options {
     /* listen */
     const char *socket_path; /* NULL: a private directory is made */
     bool until_idle;
-    /* run: the job's command, pointing into argv */
+    /* compare and ci-check: the gate (has_*: given by the user; neither given: the defaults) */
+    const char *baseline_path;  /* compare: BASE.json; ci-check: --baseline */
+    const char *candidate_path; /* compare: CANDIDATE.json */
+    bool has_threshold;
+    double threshold_pct;
+    bool has_max_increase;
+    uint64_t max_increase_bytes;
+    unsigned metrics;           /* COMPARE_METRIC_BIT set; 0: the default */
+    bool markdown_stdout;
+    const char *markdown_path;
+    /* run and ci-check: the job's command, pointing into argv */
     char **job_argv;
     int job_argc;
 };
@@ -63,6 +75,8 @@ void cli_output_paths(const struct cli_options *o, const char *paths[CLI_OUTPUTS
  * command name) with one line (without "memwatch: " and newline) in err. */
 int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, size_t errlen);
 void cli_print_help(FILE *out);
+/* Whether text for fd gets colour: --color, else a terminal without NO_COLOR. */
+bool cli_use_color(const struct cli_options *opt, int fd);
 void cli_print_version(FILE *out);
 
 #endif

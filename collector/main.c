@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "compare/compare_command.h"
 #include "session.h"
 
 int main(int argc, char **argv)
@@ -17,7 +18,9 @@ int main(int argc, char **argv)
     case CLI_HELP: cli_print_help(stdout); return 0;
     case CLI_VERSION: cli_print_version(stdout); return 0;
     case CLI_LISTEN: return session_listen(&opt);
-    case CLI_RUN: return session_run(&opt);
+    case CLI_RUN:
+    case CLI_CI_CHECK: return session_run(&opt);
+    case CLI_COMPARE: return compare_command(&opt);
     }
     return CLI_EXIT_FAILURE;
 }

@@ -16,6 +16,7 @@
 
 #include "build_info.h"
 #include "clock.h"
+#include "compare/compare_command.h"
 #include "events.h"
 #include "inspector/inspector.h"
 #include "launcher.h"
@@ -55,23 +56,25 @@ struct session {
     bool stop; /* listen: a signal asked to stop */
     int limit_code;         /* --kill-on-limit stopped the job for this limit's exit code; 0 when not */
     int64_t kill_deadline;  /* when SIGKILL follows the SIGTERM of --kill-on-limit; 0 when none pending */
-    char post_json[PATH_MAX]; /* --post-run-cmd without --json=FILE: a temporary report, removed after */
+    char post_json[PATH_MAX]; /* --post-run-cmd or ci-check without --json=FILE: a temporary report */
+    struct ci_check ci;       /* ci-check: the baseline and the comparison's outputs */
     struct live live; /* the status line while the job runs */
 };
 
 static void say(const char *msg) { fprintf(stderr, "memwatch: %s\n", msg); }
 
-/* --post-run-cmd needs a JSON report in a file: the user's --json=FILE, or a temporary one made now. */
-static int prepare_post_run_json(struct session *s, const char **json, char *err, size_t errlen)
+/* --post-run-cmd and ci-check need a JSON report in a file: the user's --json=FILE, or a temporary one made
+ * now. */
+static int prepare_report_file(struct session *s, const char **json, char *err, size_t errlen)
 {
-    if (!s->opt->post_run_cmd || *json)
+    if ((!s->opt->post_run_cmd && s->opt->command != CLI_CI_CHECK) || *json)
         return 0;
     const char *tmp = getenv("TMPDIR");
     snprintf(s->post_json, sizeof s->post_json, "%s/memwatch-report-XXXXXX.json", tmp && tmp[0] ? tmp : "/tmp");
     int fd = mkstemps(s->post_json, 5);
     if (fd < 0) {
         char why[128];
-        snprintf(err, errlen, "--post-run-cmd: cannot make a report file '%.900s': %s", s->post_json,
+        snprintf(err, errlen, "cannot make a temporary report file '%.900s': %s", s->post_json,
                  outfile_errno_text(errno, why, sizeof why));
         s->post_json[0] = '\0';
         return -1;
@@ -85,7 +88,7 @@ static int prepare_outputs(struct session *s, char *err, size_t errlen)
 {
     const char *paths[CLI_OUTPUTS];
     cli_output_paths(s->opt, paths);
-    if (prepare_post_run_json(s, &paths[CLI_OUT_JSON], err, errlen) != 0)
+    if (prepare_report_file(s, &paths[CLI_OUT_JSON], err, errlen) != 0)
         return -1;
     for (int i = 0; i < CLI_OUTPUTS; i++) {
         if (!paths[i])
@@ -339,14 +342,6 @@ static void event_loop(struct session *s)
     }
 }
 
-static bool use_color(const struct cli_options *opt)
-{
-    if (opt->color != CLI_COLOR_AUTO)
-        return opt->color == CLI_COLOR_ALWAYS;
-    const char *no_color = getenv("NO_COLOR");
-    return isatty(STDERR_FILENO) && !(no_color && no_color[0]);
-}
-
 typedef int (*session_formatter)(FILE *, const struct report_view *);
 
 /* A job that succeeded but breached a limit fails with the limit's code; a failing job's own code wins. */
@@ -372,7 +367,7 @@ static int write_reports(struct session *s, int *exit_code)
     int rc = 0;
     if (!s->opt->quiet)
         report_summary_write(stderr, &view,
-                             &(struct report_summary_options){report_terminal_width(STDERR_FILENO), use_color(s->opt)});
+                             &(struct report_summary_options){report_terminal_width(STDERR_FILENO), cli_use_color(s->opt, STDERR_FILENO)});
     if (s->opt->json_stdout && (report_json_write(stdout, &view) != 0 || fflush(stdout) != 0)) {
         say("cannot write the JSON report to stdout");
         rc = -1;
@@ -458,6 +453,8 @@ static int session_prepare(struct session *s, const struct cli_options *opt, cha
         return -1;
     if (prepare_outputs(s, err, errlen) != 0)
         return -1;
+    if (opt->command == CLI_CI_CHECK && ci_check_prepare(&s->ci, opt, err, errlen) != 0)
+        return -1;
     s->agent = !opt->no_agent;
     int found = s->agent ? launcher_find_agent(s->agent_path, sizeof s->agent_path) : 0;
     if (found == LAUNCHER_AGENT_UNUSABLE) {
@@ -486,6 +483,9 @@ static int fail_prepared(struct session *s, const char *err, int code)
 {
     say(err);
     discard_outputs(s);
+    ci_check_discard(&s->ci);
+    if (s->post_json[0])
+        unlink(s->post_json);
     teardown(s);
     return code;
 }
@@ -528,9 +528,8 @@ static struct jt_process *adopt_root(struct session *s, int64_t now)
 
 /* --post-run-cmd, once the reports are written: /bin/sh -c CMD with the JSON report's path as $MEMWATCH_JSON
  * and $1. Returns its status as a shell shows it (128+N for a signal), and says so when it failed. */
-static int post_run(struct session *s)
+static int post_run(struct session *s, const char *json)
 {
-    const char *json = s->opt->json_path ? s->opt->json_path : s->post_json;
     pid_t pid = fork();
     if (pid == 0) {
         setenv("MEMWATCH_JSON", json, 1);
@@ -546,8 +545,6 @@ static int post_run(struct session *s)
     if (code != 0)
         fprintf(stderr, "memwatch: --post-run-cmd failed (exit %d)%s\n", code,
                 s->opt->post_run_strict ? "" : ": the job's exit status stands");
-    if (s->post_json[0])
-        unlink(s->post_json);
     return code;
 }
 
@@ -579,12 +576,20 @@ int session_run(const struct cli_options *opt)
     live_stop(&s.live); /* the line and its scroll region go before anything else is written */
     launcher_release_terminal(&s.job);
     rc = s.root_done ? launcher_exit_code(s.root_status) : CLI_EXIT_FAILURE;
+    const char *json = opt->json_path ? opt->json_path : s.post_json;
     if (!session_conclude(&s, &rc)) {
+        ci_check_discard(&s.ci);
         if (s.post_json[0])
             unlink(s.post_json);
         return CLI_EXIT_FAILURE;
     }
-    int post = opt->post_run_cmd ? post_run(&s) : 0;
+    /* ci-check's verdict, then the user's command: the job's failure, a limit, a regression, in that order. */
+    if (opt->command == CLI_CI_CHECK && !s.limit_code)
+        rc = ci_check_conclude(&s.ci, opt, json, rc);
+    ci_check_discard(&s.ci);
+    int post = opt->post_run_cmd ? post_run(&s, json) : 0;
+    if (s.post_json[0])
+        unlink(s.post_json);
     if (post != 0 && opt->post_run_strict && rc == 0 && !s.limit_code)
         return post;
     if (s.limit_code) /* memwatch stopped the job: the breach, not the signal it used, is the outcome */

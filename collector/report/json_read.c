@@ -17,6 +17,7 @@
 #define READ_SIGNAL_MAX 127
 #define READ_EXIT_CODE_MAX 255
 #define READ_PID_MAX 2147483647.0
+#define READ_KIB_MAX 4398046511104.0 /* 2^42 KiB (4 PiB): more memory than any machine has; above it, garbage */
 
 struct reader {
     struct jobtable *jt;
@@ -68,6 +69,16 @@ static int read_u64(struct reader *r, const cJSON *obj, const char *path, const 
 {
     double v = (double)*out;
     if (read_integer(r, obj, path, key, required, 0, READ_NUMBER_MAX, &v) != 0)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* A size in KiB: a whole number no machine's memory exceeds. */
+static int read_kib(struct reader *r, const cJSON *obj, const char *path, const char *key, uint64_t *out)
+{
+    double v = (double)*out;
+    if (read_integer(r, obj, path, key, false, 0, READ_KIB_MAX, &v) != 0)
         return -1;
     *out = (uint64_t)v;
     return 0;
@@ -195,7 +206,7 @@ static int read_image_peak(struct reader *r, const cJSON *obj, const char *path,
 {
     enum jt_peak_kind kind = JT_PEAK_NONE;
     struct jt_peak peak = {0};
-    if (read_kind(r, obj, path, &kind) != 0 || read_u64(r, obj, path, "peak_kib", false, &peak.kib) != 0
+    if (read_kind(r, obj, path, &kind) != 0 || read_kib(r, obj, path, "peak_kib", &peak.kib) != 0
         || read_instant(r, obj, path, "peak_time", false, &peak.at_ns) != 0)
         return -1;
     peak.kind = kind;
@@ -330,7 +341,7 @@ static int read_series(struct reader *r, const cJSON *obj, const char *path, str
             s->count = n;
             continue;
         }
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > READ_NUMBER_MAX)
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= READ_KIB_MAX))
             return read_fail(r, "%smax_kib[%u]: expected a size in KiB", spath, n);
         s->max_kib[n++] = (uint64_t)v->valuedouble;
         s->count = n;
@@ -377,7 +388,7 @@ static int read_end(struct reader *r, const cJSON *obj, const char *path, struct
 static int read_process_facts(struct reader *r, const cJSON *obj, const char *path, struct jt_process *p)
 {
     int64_t first = 0, last = 0;
-    if (read_u64(r, obj, path, "bound_kib", false, &p->bound_kib) != 0
+    if (read_kib(r, obj, path, "bound_kib", &p->bound_kib) != 0
         || read_bool(r, obj, path, "root", &p->is_root) != 0 || read_bool(r, obj, path, "forked", &p->forked) != 0
         || read_instant(r, obj, path, "first_seen", true, &first) != 0
         || read_instant(r, obj, path, "last_seen", true, &last) != 0)
@@ -388,12 +399,14 @@ static int read_process_facts(struct reader *r, const cJSON *obj, const char *pa
 }
 
 /* A seed process only has one figure: its peak, the highest RSS the seed polled. */
-static void read_seed_peak(const cJSON *obj, struct jt_process *p)
+static int read_seed_peak(struct reader *r, const cJSON *obj, const char *path, struct jt_process *p)
 {
-    const cJSON *kib = cJSON_GetObjectItemCaseSensitive(obj, "max_rss_kib");
-    struct jt_image *img = jobtable_current_image(p);
-    if (cJSON_IsNumber(kib) && kib->valuedouble >= 0 && kib->valuedouble <= READ_NUMBER_MAX)
-        img->sampled = (struct jt_peak){(uint64_t)kib->valuedouble, p->last_seen_ns, JT_PEAK_SAMPLED};
+    uint64_t kib = 0;
+    if (read_kib(r, obj, path, "max_rss_kib", &kib) != 0)
+        return -1;
+    if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "max_rss_kib")))
+        jobtable_current_image(p)->sampled = (struct jt_peak){kib, p->last_seen_ns, JT_PEAK_SAMPLED};
+    return 0;
 }
 
 static int read_process(struct reader *r, const struct read_proc *rp)
@@ -419,7 +432,8 @@ static int read_process(struct reader *r, const struct read_proc *rp)
         return -1;
     p->ppid = (pid_t)ppid;
     if (seed) { /* the seed only polled */
-        read_seed_peak(obj, p);
+        if (read_seed_peak(r, obj, path, p) != 0)
+            return -1;
         jobtable_current_image(p)->sources = JT_SOURCE_POLLER;
     }
     return read_end(r, obj, path, p);
@@ -512,7 +526,7 @@ static int read_host(struct reader *r, const cJSON *root)
     if (read_strdup(r, host, "host.", "hostname", &job->hostname) != 0
         || read_strdup(r, host, "host.", "kernel", &job->kernel) != 0)
         return -1;
-    return read_u64(r, host, "host.", "mem_total_kib", false, &job->mem_total_kib);
+    return read_kib(r, host, "host.", "mem_total_kib", &job->mem_total_kib);
 }
 
 /* The start instant anchors the table: wall times become monotonic instants on a fixed base. */
@@ -538,6 +552,8 @@ static int read_job(struct reader *r, const cJSON *root)
         return -1;
     if (interval > UINT32_MAX)
         return read_fail(r, "interval_ms: %llu is too large", (unsigned long long)interval);
+    if (job->end_ns < job->start_ns)
+        return read_fail(r, "end_time: before start_time");
     job->interval_ms = (uint32_t)interval;
     r->jt->stats.bad_messages = dropped;
     return 0;
@@ -549,7 +565,7 @@ static int read_total_peak(struct reader *r, const cJSON *root)
     uint64_t samples = 0, kib = 0;
     int64_t at = 0;
     if (read_u64(r, root, "", "samples", false, &samples) != 0
-        || read_u64(r, root, "", "max_total_rss_kib", false, &kib) != 0
+        || read_kib(r, root, "", "max_total_rss_kib", &kib) != 0
         || read_instant(r, root, "", "max_total_rss_time", false, &at) != 0)
         return -1;
     if ((samples > 0 || kib > 0) && at != 0 && jobtable_add_sample(r->jt, at, kib, 0) != 0)
@@ -579,7 +595,7 @@ static int read_groups(struct reader *r, const cJSON *root)
         if (!cJSON_IsObject(item))
             return read_fail(r, "groups[%zu]: expected an object", n - 1);
         if (read_string(r, item, path, "name", true, &name) != 0
-            || read_u64(r, item, path, "footprint_sampled_kib", false, &kib) != 0
+            || read_kib(r, item, path, "footprint_sampled_kib", &kib) != 0
             || read_instant(r, item, path, "footprint_sampled_time", false, &at) != 0)
             return -1;
         bool sampled = !read_absent(cJSON_GetObjectItemCaseSensitive(item, "footprint_sampled_kib"));
@@ -600,6 +616,9 @@ static int read_report(struct reader *r, const cJSON *root)
     if (version > REPORT_SCHEMA_VERSION)
         return read_fail(r, "schema_version %.0f is newer than this memwatch reads (%d)", version,
                          REPORT_SCHEMA_VERSION);
+    if (cJSON_GetObjectItemCaseSensitive(root, "start_time") == NULL &&
+        cJSON_GetObjectItemCaseSensitive(root, "processes") == NULL)
+        return read_fail(r, "not a memwatch report (no start_time, no processes)");
     if (read_job(r, root) != 0 || read_processes(r, root) != 0 || read_total_peak(r, root) != 0
         || read_groups(r, root) != 0)
         return -1;

@@ -17,7 +17,7 @@
 #define ITEST_DEFAULT_TIMEOUT_MS 180000
 #define ITEST_DEFAULT_INTERVAL_MS 500
 #define ITEST_REAPED_MAX 256
-#define ITEST_RUNS_MAX 16
+#define ITEST_RUNS_MAX 48
 /* Since Linux 6.2 RSS counters are per-CPU and /proc (and ru_maxrss) read them approximately: up to a
  * batch of 32+ pages per CPU per counter. Two readings of "the same" peak may differ by that much. */
 #define ITEST_KERNEL_SLACK_KIB 1024.0
@@ -263,6 +263,7 @@ int scenario_lowfd(struct itest_ctx *ctx, const char *arg);
 int scenario_compat(struct itest_ctx *ctx, const char *arg);
 /* scenarios_limits.c: --max-total-rss, --max-per-proc-rss, --strict-limits */
 int scenario_limits(struct itest_ctx *ctx, const char *arg);
+int scenario_compare(struct itest_ctx *ctx, const char *arg);
 /* scenarios_honest.c: figures that must not claim more than memwatch knows */
 int scenario_honest(struct itest_ctx *ctx, const char *arg);
 /* scenarios_outputs.c: symlinks, FIFOs, devices, memwatch's own stdout, no visible temporary files */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "compare/compare.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -93,7 +94,30 @@ static void test_bad_inputs(void **state)
         {5, {"memwatch", "run", "-i", "-5", "true"},
          "--interval: '-5' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
         {3, {"memwatch", "run", "--csv"}, "--csv needs a value"},
-        {2, {"memwatch", "frobnicate"}, "'frobnicate' is not a command (commands: run, listen; see memwatch --help)"},
+        {2, {"memwatch", "frobnicate"}, "'frobnicate' is not a command (commands: run, listen, compare, ci-check; see memwatch --help)"},
+        {3, {"memwatch", "compare", "a.json"},
+         "compare needs two reports, one given (usage: memwatch compare [OPTIONS] BASE.json CANDIDATE.json)"},
+        {5, {"memwatch", "compare", "a.json", "b.json", "c.json"},
+         "compare needs two reports, more given (usage: memwatch compare [OPTIONS] BASE.json CANDIDATE.json)"},
+        {5, {"memwatch", "compare", "--csv=x", "a.json", "b.json"}, "--csv does not apply to 'compare'"},
+        {6, {"memwatch", "compare", "-i", "1s", "a.json", "b.json"}, "-i does not apply to 'compare'"},
+        {5, {"memwatch", "compare", "--threshold=ten", "a", "b"},
+         "--threshold: 'ten' is not a percentage from 0 to 1000000 (e.g. 10%, 2.5%)"},
+        {5, {"memwatch", "compare", "--threshold=-3%", "a", "b"},
+         "--threshold: '-3%' is not a percentage from 0 to 1000000 (e.g. 10%, 2.5%)"},
+        {5, {"memwatch", "compare", "--max-increase=12X", "a", "b"},
+         "--max-increase: '12X' is not a size (e.g. 50MiB, 1G, 700MB)"},
+        {5, {"memwatch", "compare", "--metric=peak", "a", "b"},
+         "--metric: 'peak' is not a metric (total, total-upper, largest, duration, count, groups, all)"},
+        {4, {"memwatch", "compare", "-", "-"}, "compare: both reports cannot be read from standard input"},
+        {6, {"memwatch", "compare", "--json", "--markdown", "a", "b"},
+         "--json and --markdown both write to standard output; give one of them a file"},
+        {5, {"memwatch", "run", "--threshold=5%", "--", "true"}, "--threshold does not apply to 'run'"},
+        {5, {"memwatch", "run", "--baseline=b.json", "--", "true"}, "--baseline does not apply to 'run'"},
+        {4, {"memwatch", "ci-check", "--", "true"},
+         "ci-check needs --baseline FILE (usage: memwatch ci-check --baseline BASE.json [OPTIONS] -- CMD [ARGS...])"},
+        {6, {"memwatch", "ci-check", "--baseline=b.json", "--json=b.json", "--", "true"},
+         "--json and --baseline name the same file: the baseline would be overwritten"},
         {5, {"memwatch", "run", "--color=pink", "--", "true"}, "--color: 'pink' is not one of auto, always, never"},
         {6, {"memwatch", "run", "--json", "out.json", "--", "make"},
          "unexpected 'out.json' before '--' (options take files as --json=FILE)"},
@@ -127,6 +151,35 @@ static void test_bad_inputs(void **state)
             fail_msg("case %zu: rc %d, message '%s', expected '%s'", i, rc, err, cases[i].message);
         assert_null(strchr(err, '\n'));
     }
+}
+
+/* compare takes its options anywhere among the two reports; ci-check is run with a baseline and a gate. */
+static void test_compare_options(void **state)
+{
+    (void)state;
+    struct cli_options o;
+    char err[CLI_ERROR_MAX];
+    char *cmp[] = {"memwatch", "compare", "base.json", "--threshold", "2.5%", "cand.json", "--markdown=pr.md",
+                   "--metric=total,groups"};
+    assert_int_equal(parse(ARGC(cmp), cmp, &o, err), 0);
+    assert_int_equal(o.command, CLI_COMPARE);
+    assert_string_equal(o.baseline_path, "base.json");
+    assert_string_equal(o.candidate_path, "cand.json");
+    assert_true(o.has_threshold);
+    assert_true(o.threshold_pct == 2.5);
+    assert_false(o.has_max_increase);
+    assert_string_equal(o.markdown_path, "pr.md");
+    assert_int_equal(o.metrics, COMPARE_METRIC_BIT(COMPARE_TOTAL) | COMPARE_METRIC_BIT(COMPARE_GROUPS));
+
+    char *ci[] = {"memwatch", "ci-check", "--baseline", "main.json", "--max-increase=50MiB", "--max-total-rss=8G",
+                  "--", "make", "--threshold=1"};
+    assert_int_equal(parse(ARGC(ci), ci, &o, err), 0);
+    assert_int_equal(o.command, CLI_CI_CHECK);
+    assert_string_equal(o.baseline_path, "main.json");
+    assert_int_equal(o.max_increase_bytes, 50ull << 20);
+    assert_int_equal(o.max_total_bytes, 8ull << 30);
+    assert_false(o.has_threshold); /* the job's own words stay the job's */
+    assert_int_equal(o.job_argc, 2);
 }
 
 static void test_help_and_version(void **state)
@@ -232,6 +285,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_with_options),    cmocka_unit_test(test_defaults_and_json_stdout),
         cmocka_unit_test(test_job_options_are_not_ours), cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_compare_options),
         cmocka_unit_test(test_help_and_version),    cmocka_unit_test(test_listen_options),
         cmocka_unit_test(test_stdout_dash),         cmocka_unit_test(test_empty_command_name),         cmocka_unit_test(test_json_word_that_is_a_command),
     };

@@ -19,7 +19,7 @@
 #define COMPARE_NAME_MAX_COLS 40
 /* The columns after the name: base, candidate, change, percent, kind, gate mark and status. */
 #define COMPARE_VALUE_COLS 10
-#define COMPARE_DELTA_COLS 10
+#define COMPARE_DELTA_COLS 11
 #define COMPARE_PCT_COLS 9
 #define COMPARE_KIND_COLS 8
 #define COMPARE_FIXED_COLS (1 + 2 * (COMPARE_VALUE_COLS + 1) + COMPARE_DELTA_COLS + 1 + COMPARE_PCT_COLS + 2 + \

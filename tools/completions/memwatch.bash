@@ -4,6 +4,9 @@
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
     --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --help --'
+_memwatch_options_gate='--threshold --max-increase --metric --markdown --markdown='
+_memwatch_options_compare="--json --json= --json-file -q --quiet --color $_memwatch_options_gate --help"
+_memwatch_options_ci_check="$_memwatch_options_run --baseline $_memwatch_options_gate"
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --color --socket --until-idle --help'
 
@@ -20,8 +23,14 @@ _memwatch_value()
 {
     local opt=$1 cur=$2
     case $opt in
-    --json | --json-file | --csv | --timeline | --socket)
+    --json | --json-file | --csv | --timeline | --socket | --baseline | --markdown)
         _memwatch_files "$cur" ;;
+    --threshold)
+        COMPREPLY=($(compgen -W '5% 10% 20%' -- "$cur")) ;;
+    --max-increase)
+        COMPREPLY=($(compgen -W '1MiB 10MiB 50MiB 100MiB 1GiB' -- "$cur")) ;;
+    --metric)
+        COMPREPLY=($(compgen -W 'total total-upper largest duration count groups all' -- "$cur")) ;;
     -i | --interval)
         COMPREPLY=($(compgen -W '100ms 250ms 500ms 1s 2s 5s' -- "$cur")) ;;
     --max-total-rss | --max-per-proc-rss)
@@ -54,20 +63,34 @@ _memwatch()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     COMPREPLY=()
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W 'run listen help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run listen compare ci-check help --help --version' -- "$cur"))
         return
     fi
     local sub=${COMP_WORDS[1]} i=2 word
-    [ "$sub" = run ] || [ "$sub" = listen ] || return
+    if [ "$sub" = compare ]; then
+        # Options, and the two reports.
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$_memwatch_options_compare" -- "$cur"))
+            [[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
+        elif [[ $prev != --json && $prev != --markdown ]] && _memwatch_value "$prev" "$cur"; then
+            :
+        else
+            _memwatch_files "$cur"
+        fi
+        return 0
+    fi
+    [ "$sub" = ci-check ] && sub=run_ci
+    [ "$sub" = run ] || [ "$sub" = listen ] || [ "$sub" = run_ci ] || return
     # Find where the job's words start: after `--`, or at the first word that is neither an option nor
     # an option's value.
     while [ "$i" -lt "$COMP_CWORD" ]; do
         word=${COMP_WORDS[i]}
         case $word in
         --)
-            [ "$sub" = run ] && _memwatch_job $((i + 1))
+            [ "$sub" != listen ] && _memwatch_job $((i + 1))
             return ;;
-        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket)
+        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket | \
+            --baseline | --threshold | --max-increase | --metric | --max-total-rss | --max-per-proc-rss | --post-run-cmd)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.
@@ -75,7 +98,7 @@ _memwatch()
         -*)
             i=$((i + 1)) ;;
         *)
-            [ "$sub" = run ] && _memwatch_job "$i"
+            [ "$sub" != listen ] && _memwatch_job "$i"
             return ;;
         esac
     done
@@ -87,19 +110,20 @@ _memwatch()
     elif [[ $cur == --*=* ]]; then
         _memwatch_value "${cur%%=*}" "${cur#*=}" && COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}") && return
     fi
-    # --json and --live take a value only after `=`: the next word is the job's command.
-    if [[ $cur != -* && $prev != --json && $prev != --live ]] && _memwatch_value "$prev" "$cur"; then
+    # --json, --markdown and --live take a value only after `=`: the next word is the job's command.
+    if [[ $cur != -* && $prev != --json && $prev != --live && $prev != --markdown ]] && _memwatch_value "$prev" "$cur"; then
         return
     fi
     if [[ $cur == -* ]]; then
         local options=$_memwatch_options_run
         [ "$sub" = listen ] && options=$_memwatch_options_listen
+        [ "$sub" = run_ci ] && options=$_memwatch_options_ci_check
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         # `--json=` waits for its file: no space after it.
         [[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
         return
     fi
-    [ "$sub" = run ] && _memwatch_job "$COMP_CWORD"
+    [ "$sub" != listen ] && _memwatch_job "$COMP_CWORD"
     return 0
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "report/report.h"
 #include "units.h"
 
 enum {
@@ -33,6 +34,8 @@ enum {
     OPT_KILL_ON_LIMIT,
     OPT_POST_RUN_CMD,
     OPT_POST_RUN_STRICT,
+    OPT_GROUP_BY,
+    OPT_TREE_FOLD,
 };
 
 static const struct option cli_long_options[] = {
@@ -58,6 +61,8 @@ static const struct option cli_long_options[] = {
     {"kill-on-limit", no_argument, NULL, OPT_KILL_ON_LIMIT},
     {"post-run-cmd", required_argument, NULL, OPT_POST_RUN_CMD},
     {"post-run-strict", no_argument, NULL, OPT_POST_RUN_STRICT},
+    {"group-by", required_argument, NULL, OPT_GROUP_BY},
+    {"tree-fold", required_argument, NULL, OPT_TREE_FOLD},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -122,6 +127,26 @@ static int parse_limit(const char *option, const char *arg, uint64_t *bytes, cha
     return 0;
 }
 
+static int parse_group_by(const char *arg, struct cli_options *o, char *err, size_t errlen)
+{
+    if (report_group_by_parse(arg, &o->group_by) != 0)
+        return fail(err, errlen, "--group-by: '%s' is not one of command, exe, ppid, tree", arg);
+    return 0;
+}
+
+/* A count: digits only, 0 .. max. */
+static int parse_count(const char *option, const char *arg, uint32_t max, uint32_t *out, char *err, size_t errlen)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    if (arg[0] >= '0' && arg[0] <= '9')
+        v = strtoull(arg, &end, 10);
+    if (end == NULL || *end != '\0' || v > max)
+        return fail(err, errlen, "%s: '%s' is not a whole number from 0 to %u", option, arg, max);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 static int parse_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     switch (c) {
@@ -170,6 +195,8 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
         o->post_run_cmd = arg;
         return 0;
     case OPT_POST_RUN_STRICT: o->post_run_strict = true; return 0;
+    case OPT_GROUP_BY: return parse_group_by(arg, o, err, errlen);
+    case OPT_TREE_FOLD: return parse_count("--tree-fold", arg, CLI_MAX_TREE_FOLD, &o->tree_fold, err, errlen);
     default: return 0;
     }
 }
@@ -338,6 +365,7 @@ static int parse_words(int argc, char **argv, struct cli_options *o, char *err, 
 {
     memset(o, 0, sizeof *o);
     o->interval_ms = CLI_DEFAULT_INTERVAL_MS;
+    o->tree_fold = CLI_DEFAULT_TREE_FOLD;
     if (argc < 2)
         return fail(err, errlen, "no command (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
     if (parse_subcommand(argv[1], o, err, errlen) != 0)
@@ -410,6 +438,11 @@ void cli_print_help(FILE *out)
           "      --post-run-cmd CMD   after the reports, run CMD with /bin/sh; the JSON report's path is\n"
           "                       $MEMWATCH_JSON and $1 (a temporary one when --json=FILE is not given)\n"
           "      --post-run-strict    CMD's failure becomes memwatch's exit status when the job succeeded\n"
+          "      --group-by KEY   group processes by command (default: program name), exe (resolved\n"
+          "                       executable), ppid (parent pid), or tree (the process tree, with each\n"
+          "                       subtree's footprint at one moment)\n"
+          "      --tree-fold N    in the tree, more than N children of one program fold into one line\n"
+          "                       (default 5; 0 never folds)\n"
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"

@@ -7,10 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobtable.h"
+
 #define CLI_ERROR_MAX 512
 #define CLI_DEFAULT_INTERVAL_MS 500u
 #define CLI_MAX_INTERVAL_MS (3600u * 1000u)
 #define CLI_STDOUT_PATH "-" /* an output path that means standard output */
+#define CLI_DEFAULT_TREE_FOLD 5u
+#define CLI_MAX_TREE_FOLD 1000000u
 
 /* Exit codes of memwatch's own making (the job's code otherwise), as env/timeout/nice use them. */
 enum cli_exit {
@@ -43,6 +47,8 @@ struct cli_options {
     bool kill_on_limit;       /* stop the job at a proven breach seen while it runs */
     const char *post_run_cmd; /* run through /bin/sh after the reports, with $MEMWATCH_JSON; NULL: none */
     bool post_run_strict;     /* its failure becomes memwatch's exit status (when the job succeeded) */
+    enum jt_group_by group_by; /* --group-by */
+    uint32_t tree_fold;       /* --tree-fold: children of one program shown before the rest fold */
     enum cli_color color;
     enum cli_live live;
     /* listen */

@@ -149,6 +149,8 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->agent_32bit = s->agent && strstr(s->agent_path, "$LIB") != NULL; /* both classes: see launcher */
     job->max_total_bytes = s->opt->max_total_bytes;
     job->max_proc_bytes = s->opt->max_proc_bytes;
+    job->group_by = s->opt->group_by;
+    job->tree_fold = s->opt->tree_fold;
     job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
     for (int i = 0; job->argv && i < argc; i++)
         job->argv[job->argc++] = strdup(argv[i]);

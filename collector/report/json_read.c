@@ -384,6 +384,13 @@ static int read_process_facts(struct reader *r, const cJSON *obj, const char *pa
         return -1;
     p->first_seen_ns = first;
     p->last_seen_ns = last;
+    uint64_t subtree_kib = 0;
+    int64_t subtree_at = 0;
+    if (read_u64(r, obj, path, "subtree_sampled_kib", false, &subtree_kib) != 0
+        || read_instant(r, obj, path, "subtree_sampled_time", false, &subtree_at) != 0)
+        return -1;
+    if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "subtree_sampled_kib")))
+        p->subtree_sampled = (struct jt_peak){subtree_kib, subtree_at, JT_PEAK_SAMPLED};
     return read_series(r, obj, path, &p->series);
 }
 
@@ -540,6 +547,11 @@ static int read_job(struct reader *r, const cJSON *root)
         return read_fail(r, "interval_ms: %llu is too large", (unsigned long long)interval);
     job->interval_ms = (uint32_t)interval;
     r->jt->stats.bad_messages = dropped;
+    const char *group_by = NULL; /* before the groups: their names are keys of this grouping */
+    if (read_string(r, root, "", "group_by", false, &group_by) != 0)
+        return -1;
+    if (group_by != NULL && report_group_by_parse(group_by, &job->group_by) != 0)
+        return read_fail(r, "group_by: '%s' is not one of command, exe, ppid, tree", group_by);
     return 0;
 }
 

@@ -3,9 +3,9 @@
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
-    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --help --'
+    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold --help --'
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
-    --color --socket --until-idle --help'
+    --color --socket --until-idle --group-by --tree-fold --help'
 
 # Replies with the files matching the word (directories get a slash and no space, to keep going).
 _memwatch_files()
@@ -28,6 +28,10 @@ _memwatch_value()
         COMPREPLY=($(compgen -W '512M 1G 2G 4G 8G 16G' -- "$cur")) ;;
     --color | --colour | --live)
         COMPREPLY=($(compgen -W 'auto always never' -- "$cur")) ;;
+    --group-by)
+        COMPREPLY=($(compgen -W 'command exe ppid tree' -- "$cur")) ;;
+    --tree-fold)
+        COMPREPLY=($(compgen -W '0 3 5 10 20' -- "$cur")) ;;
     --include | --exclude)
         COMPREPLY=() ;;
     *)
@@ -67,7 +71,8 @@ _memwatch()
         --)
             [ "$sub" = run ] && _memwatch_job $((i + 1))
             return ;;
-        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket)
+        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket | \
+        --group-by | --tree-fold)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.

@@ -116,6 +116,9 @@ struct jt_sample {
  * before the job starts. The tree groups its table like command does, and adds the process tree. */
 enum jt_group_by { JT_GROUP_COMMAND = 0, JT_GROUP_EXE, JT_GROUP_PPID, JT_GROUP_TREE };
 
+/* --leak-check: off, findings reported, or findings fail a job that succeeded (exit 12). */
+enum jt_leak_check { JT_LEAK_OFF = 0, JT_LEAK_REPORT, JT_LEAK_FAIL };
+
 /* Facts about the run, beside the processes. */
 struct jt_job {
     char **argv; /* the job's command, owned */
@@ -131,6 +134,9 @@ struct jt_job {
     uint64_t max_proc_bytes;
     enum jt_group_by group_by;
     uint32_t tree_fold; /* --tree-fold: more children of one program than this are folded into one line */
+    enum jt_leak_check leak_check;
+    uint32_t leak_min_growth_pct;  /* --leak-min-growth */
+    uint32_t leak_min_duration_ms; /* --leak-min-duration */
     char *memwatch_version;
     char *kernel;   /* uname -sr */
     char *hostname;

@@ -389,6 +389,38 @@ static cJSON *json_tree(struct json_builder *b, const struct report_view *v)
     return top;
 }
 
+/* null without --leak-check; else its settings and every finding with the numbers behind it. */
+static cJSON *json_leak_check(struct json_builder *b, const struct report_view *v)
+{
+    const struct jt_job *job = &v->jt->job;
+    if (job->leak_check == JT_LEAK_OFF)
+        return json_check(b, cJSON_CreateNull());
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    cJSON *findings = json_check(b, cJSON_CreateArray());
+    json_string(b, o, "mode", report_leak_check_name(job->leak_check));
+    json_number(b, o, "min_growth_percent", job->leak_min_growth_pct);
+    json_number(b, o, "min_duration_seconds", job->leak_min_duration_ms / 1000.0);
+    for (size_t i = 0; i < v->n_leaks; i++) {
+        const struct report_leak *l = &v->leaks[i];
+        cJSON *f = json_check(b, cJSON_CreateObject());
+        cJSON *quarters = json_check(b, cJSON_CreateArray());
+        json_number(b, f, "pid", l->proc->pid);
+        json_string(b, f, "command", jobtable_current_image(l->proc)->label);
+        json_number(b, f, "start_kib", (double)l->start_kib);
+        json_number(b, f, "end_kib", (double)l->end_kib);
+        json_number(b, f, "growth_percent", l->growth_pct);
+        json_instant(b, f, "start_time", true, l->start_ns);
+        json_instant(b, f, "end_time", true, l->end_ns);
+        json_number(b, f, "sampled_buckets", l->points);
+        for (int k = 0; k < REPORT_LEAK_SEGMENTS; k++)
+            json_array_append(b, quarters, json_check(b, cJSON_CreateNumber((double)l->segment_max_kib[k])));
+        json_add(b, f, "quarter_max_kib", quarters);
+        json_array_append(b, findings, f);
+    }
+    json_add(b, o, "findings", findings);
+    return o;
+}
+
 /* null when no filter was asked for: scripts can tell "unfiltered" from "filtered, nothing hidden". */
 static cJSON *json_filter(struct json_builder *b, const struct report_view *v)
 {
@@ -444,6 +476,7 @@ static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
     json_string(b, root, "group_by", report_group_by_name(jt->job.group_by));
     json_add(b, root, "groups", json_groups(b, v));
     json_add(b, root, "tree", json_tree(b, v));
+    json_add(b, root, "leak_check", json_leak_check(b, v));
     json_number(b, root, "dropped_messages",
                 (double)(jt->stats.bad_messages + jt->stats.orphan_messages + jt->stats.dropped_foreign));
     /* Of those, the messages from processes not shown to belong to the job (and forged child ends). */

@@ -522,6 +522,31 @@ static int read_host(struct reader *r, const cJSON *root)
     return read_u64(r, host, "host.", "mem_total_kib", false, &job->mem_total_kib);
 }
 
+/* --leak-check's settings (its findings are recomputed from the series). */
+static int read_leak_check(struct reader *r, const cJSON *root)
+{
+    const cJSON *leak = cJSON_GetObjectItemCaseSensitive(root, "leak_check");
+    struct jt_job *job = &r->jt->job;
+    const char *mode = NULL;
+    uint64_t growth = 0;
+    double seconds = 0;
+    if (read_absent(leak))
+        return 0;
+    if (!cJSON_IsObject(leak))
+        return read_fail(r, "leak_check: expected an object");
+    if (read_string(r, leak, "leak_check.", "mode", true, &mode) != 0
+        || read_u64(r, leak, "leak_check.", "min_growth_percent", true, &growth) != 0)
+        return -1;
+    const cJSON *duration = cJSON_GetObjectItemCaseSensitive(leak, "min_duration_seconds");
+    if (cJSON_IsNumber(duration) && duration->valuedouble >= 0 && duration->valuedouble < 1e9)
+        seconds = duration->valuedouble;
+    if (report_leak_check_parse(mode, &job->leak_check) != 0 || growth > UINT32_MAX)
+        return read_fail(r, "leak_check: mode '%s' or min_growth_percent is not valid", mode);
+    job->leak_min_growth_pct = (uint32_t)growth;
+    job->leak_min_duration_ms = (uint32_t)(seconds * 1000.0 + 0.5);
+    return 0;
+}
+
 /* The start instant anchors the table: wall times become monotonic instants on a fixed base. */
 static int read_job(struct reader *r, const cJSON *root)
 {
@@ -547,6 +572,8 @@ static int read_job(struct reader *r, const cJSON *root)
         return read_fail(r, "interval_ms: %llu is too large", (unsigned long long)interval);
     job->interval_ms = (uint32_t)interval;
     r->jt->stats.bad_messages = dropped;
+    if (read_leak_check(r, root) != 0)
+        return -1;
     const char *group_by = NULL; /* before the groups: their names are keys of this grouping */
     if (read_string(r, root, "", "group_by", false, &group_by) != 0)
         return -1;

@@ -93,6 +93,28 @@ struct report_tree_node {
     struct jt_peak fold_largest;
 };
 
+/* --leak-check: a process whose sampled memory grew steadily over its life. Decided from its bounded series
+ * alone (JT_SERIES_MAX buckets, each the highest RSS sampled in it): the buckets holding a sample, from the
+ * first to the last, are cut into REPORT_LEAK_SEGMENTS equal spans; each span's highest reading must exceed
+ * the one before by at least 1/REPORT_LEAK_STEP_SHARE of the whole growth, so a single step, a plateau
+ * after warm-up and a sawtooth (flat maxima) are not flagged; the growth from the first bucket to the last
+ * span's maximum must reach leak_min_growth_pct over at least leak_min_duration_ms. */
+#define REPORT_LEAK_SEGMENTS 4
+#define REPORT_LEAK_STEP_SHARE 8
+#define REPORT_LEAK_MIN_POINTS (2 * REPORT_LEAK_SEGMENTS)
+struct report_leak {
+    const struct jt_process *proc;
+    uint64_t start_kib;    /* the first sampled bucket's reading */
+    uint64_t end_kib;      /* the last span's highest reading */
+    uint32_t growth_pct;
+    int64_t start_ns;      /* the first and last sampled buckets' starts */
+    int64_t end_ns;
+    uint32_t points;       /* buckets holding a sample */
+    uint64_t segment_max_kib[REPORT_LEAK_SEGMENTS];
+};
+/* Whether p's series shows a steady growth by job's thresholds; the numbers behind it into *out. */
+bool report_leak_judge(const struct jt_process *p, const struct jt_job *job, struct report_leak *out);
+
 struct report_view {
     const struct jobtable *jt;
     const struct report_filter *filter; /* may be NULL */
@@ -116,9 +138,15 @@ struct report_view {
     /* The process tree, only for --group-by tree (never filtered, like the totals); NULL otherwise. */
     struct report_tree_node *tree;
     uint32_t tree_first; /* the heaviest top node; the others follow as its siblings */
+    /* --leak-check findings, largest growth first (never filtered); NULL with none or without the check. */
+    struct report_leak *leaks;
+    size_t n_leaks;
 };
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter);
+/* "off", "report", "fail"; and back (-1 for another word). */
+const char *report_leak_check_name(enum jt_leak_check c);
+int report_leak_check_parse(const char *name, enum jt_leak_check *c);
 /* "command", "exe", "ppid", "tree"; and back (-1 for another word). */
 const char *report_group_by_name(enum jt_group_by g);
 int report_group_by_parse(const char *name, enum jt_group_by *g);

@@ -653,6 +653,44 @@ static void summary_tree(struct summary *s)
                     "proven)");
 }
 
+/* "pid 123 leaky: 10.0 MiB -> 40.0 MiB (+300%) over 12.3s; by quarter of its life: a, b, c, d". */
+static void summary_leak(struct summary *s, const struct report_leak *l)
+{
+    char from[UNITS_SIZE_MAX], to[UNITS_SIZE_MAX], over[UNITS_DURATION_MAX], name[SUMMARY_NAME_MAX];
+    char quarters[SUMMARY_NOTE_MAX], text[2 * SUMMARY_NOTE_MAX];
+    size_t used = 0;
+    units_format_size(l->start_kib, from, sizeof from);
+    units_format_size(l->end_kib, to, sizeof to);
+    units_format_elapsed(l->end_ns - l->start_ns, over, sizeof over);
+    summary_program(l->proc, name, sizeof name);
+    quarters[0] = '\0';
+    for (int k = 0; k < REPORT_LEAK_SEGMENTS; k++) {
+        char q[UNITS_SIZE_MAX];
+        units_format_size(l->segment_max_kib[k], q, sizeof q);
+        summary_append(quarters, sizeof quarters, &used, k ? ", " : "");
+        summary_append(quarters, sizeof quarters, &used, q);
+    }
+    snprintf(text, sizeof text, "pid %d %s: %s -> %s (+%u%%) over %s, sampled; highest by quarter of that time: %s",
+             (int)l->proc->pid, name, from, to, l->growth_pct, over, quarters);
+    summary_wrapped(s, "", "  ", text);
+}
+
+static void summary_leaks(struct summary *s)
+{
+    const struct jt_job *job = &s->jt->job;
+    char rule[SUMMARY_NOTE_MAX], duration[UNITS_DURATION_MAX];
+    if (job->leak_check == JT_LEAK_OFF)
+        return;
+    summary_title(s, "LEAK CHECK");
+    units_format_elapsed((int64_t)job->leak_min_duration_ms * 1000000LL, duration, sizeof duration);
+    for (size_t i = 0; i < s->v->n_leaks; i++)
+        summary_leak(s, &s->v->leaks[i]);
+    snprintf(rule, sizeof rule, "(%s: sampled memory that grew by at least %u%% over at least %s, rising in every "
+             "quarter of that time; a step, a plateau after warm-up or a sawtooth is not flagged)",
+             s->v->n_leaks ? "steady growth" : "no process grew steadily", job->leak_min_growth_pct, duration);
+    summary_wrapped(s, SUMMARY_DIM, "  ", rule);
+}
+
 int report_summary_write(FILE *out, const struct report_view *v, const struct report_summary_options *opt)
 {
     struct summary s = {.v = v, .jt = v->jt, .color = opt->color, .width = opt->width};
@@ -666,5 +704,6 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
     summary_processes(&s);
     summary_groups(&s);
     summary_tree(&s);
+    summary_leaks(&s);
     return report_out_finish(&s.out);
 }

@@ -373,6 +373,33 @@ static int report_view_tree(struct report_view *v)
     return rc;
 }
 
+/* Largest growth first, then by pid. */
+static int report_leak_compare(const void *a, const void *b)
+{
+    const struct report_leak *x = a, *y = b;
+    if (x->growth_pct != y->growth_pct)
+        return x->growth_pct > y->growth_pct ? -1 : 1;
+    return (x->proc->pid > y->proc->pid) - (x->proc->pid < y->proc->pid);
+}
+
+static int report_view_leaks(struct report_view *v)
+{
+    const struct jobtable *jt = v->jt;
+    struct report_leak found;
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        if (!report_leak_judge(jt->procs[i], &jt->job, &found))
+            continue;
+        struct report_leak *grown = realloc(v->leaks, (v->n_leaks + 1) * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        v->leaks = grown;
+        v->leaks[v->n_leaks++] = found;
+    }
+    if (v->n_leaks > 1)
+        qsort(v->leaks, v->n_leaks, sizeof *v->leaks, report_leak_compare);
+    return 0;
+}
+
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter)
 {
     memset(v, 0, sizeof *v);
@@ -407,7 +434,8 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
         struct report_row *row = &v->rows[i];
         row->group = jobtable_group_key(jt, row->proc, jobtable_current_image(row->proc), row->group_key);
     }
-    if (report_view_group(v) != 0 || (jt->job.group_by == JT_GROUP_TREE && report_view_tree(v) != 0)) {
+    if (report_view_group(v) != 0 || (jt->job.group_by == JT_GROUP_TREE && report_view_tree(v) != 0) ||
+        (jt->job.leak_check != JT_LEAK_OFF && report_view_leaks(v) != 0)) {
         report_view_free(v);
         errno = ENOMEM;
         return -1;
@@ -419,6 +447,9 @@ void report_view_free(struct report_view *v)
 {
     free(v->tree);
     v->tree = NULL;
+    free(v->leaks);
+    v->leaks = NULL;
+    v->n_leaks = 0;
     free(v->rows);
     free(v->groups);
     v->rows = NULL;

@@ -164,9 +164,39 @@ static int views_groups(struct itest_ctx *ctx, const char *key)
     return 0;
 }
 
+/* --leak-check=fail with a short --leak-min-duration: only the steady leaker is flagged (exit 12). */
+static int views_leak(struct itest_ctx *ctx, const char *shape)
+{
+    struct itest_run r;
+    bool leak = strcmp(shape, "leak") == 0;
+    struct itest_opts o = {.agent = true, .interval_ms = 50,
+                           .extra = (const char *const[]){"--leak-check=fail", "--leak-min-duration", "1s", NULL}};
+    if (itest_run_workload(ctx, &r, &o, "memshape", shape, "2000", "32", NULL) != 0)
+        return 1;
+    ITEST_CHECK(ctx, r.exit_code == (leak ? 12 : 0), "memwatch exited %d for %s, expected %d", r.exit_code, shape,
+                leak ? 12 : 0);
+    cJSON *rep = itest_json_load(ctx, r.json_path);
+    const cJSON *check = cJSON_GetObjectItemCaseSensitive(rep, "leak_check");
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(check, "findings");
+    ITEST_CHECK(ctx, cJSON_GetArraySize(findings) == (leak ? 1 : 0), "%s: %d leak findings, expected %d", shape,
+                cJSON_GetArraySize(findings), leak ? 1 : 0);
+    if (leak && cJSON_GetArraySize(findings) == 1) {
+        const cJSON *f = cJSON_GetArrayItem(findings, 0);
+        ITEST_CHECK(ctx, itest_json_num(f, "growth_percent") >= 50 && itest_json_num(f, "end_kib") >= 32 * 1024,
+                    "leak finding: growth %.0f%%, end %.0f KiB", itest_json_num(f, "growth_percent"),
+                    itest_json_num(f, "end_kib"));
+    }
+    if (ctx->failures > 0)
+        itest_dump_file("report", r.json_path, 8192);
+    cJSON_Delete(rep);
+    return 0;
+}
+
 int scenario_views(struct itest_ctx *ctx, const char *arg)
 {
     if (strcmp(arg, "tree") == 0)
         return views_tree(ctx);
+    if (strncmp(arg, "leak_", 5) == 0)
+        return views_leak(ctx, arg + 5);
     return views_groups(ctx, arg);
 }

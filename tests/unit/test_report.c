@@ -1083,6 +1083,34 @@ static void test_group_by_ppid(void **state)
     report_view_free(&v);
 }
 
+/* The leak heuristic on 32 synthetic readings a shape, 100 ms apart: only the steady rise is flagged. */
+static bool leak_of_shape(uint64_t (*shape)(int i))
+{
+    struct jt_process p = {0};
+    struct jt_job job = {.leak_check = JT_LEAK_REPORT, .leak_min_growth_pct = 50, .leak_min_duration_ms = 1000};
+    struct report_leak found;
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(jt_series_add(&p.series, T0 + i * 100 * MS, shape(i)), 0);
+    bool flagged = report_leak_judge(&p, &job, &found);
+    free(p.series.max_kib);
+    return flagged;
+}
+static uint64_t shape_leak(int i) { return 1000 + 100 * (uint64_t)i; }
+static uint64_t shape_sawtooth(int i) { return 1000 + 400 * (uint64_t)(i % 7); }
+static uint64_t shape_plateau(int i) { return i < 6 ? 1000 + 500 * (uint64_t)i : 3500; }
+static uint64_t shape_step(int i) { return i < 16 ? 1000 : 5000; }
+static uint64_t shape_small(int i) { return 1000 + 10 * (uint64_t)i; } /* steady, but +31 % */
+
+static void test_leak_heuristic(void **state)
+{
+    (void)state;
+    assert_true(leak_of_shape(shape_leak));
+    assert_false(leak_of_shape(shape_sawtooth));
+    assert_false(leak_of_shape(shape_plateau));
+    assert_false(leak_of_shape(shape_step));
+    assert_false(leak_of_shape(shape_small));
+}
+
 static void expect_read_error(const char *text, const char *message)
 {
     struct jobtable jt;
@@ -1173,6 +1201,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tree_view_and_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_by_ppid, setup, teardown),
+        cmocka_unit_test(test_leak_heuristic),
         cmocka_unit_test(test_json_read_errors),
         cmocka_unit_test(test_json_read_seed),
     };

@@ -3,7 +3,8 @@
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
-    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold --help --'
+    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold
+    --leak-check --leak-check= --leak-min-growth --leak-min-duration --help --'
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --color --socket --until-idle --group-by --tree-fold --help'
 
@@ -32,6 +33,12 @@ _memwatch_value()
         COMPREPLY=($(compgen -W 'command exe ppid tree' -- "$cur")) ;;
     --tree-fold)
         COMPREPLY=($(compgen -W '0 3 5 10 20' -- "$cur")) ;;
+    --leak-check)
+        COMPREPLY=($(compgen -W 'report fail' -- "$cur")) ;;
+    --leak-min-growth)
+        COMPREPLY=($(compgen -W '25 50 100 200' -- "$cur")) ;;
+    --leak-min-duration)
+        COMPREPLY=($(compgen -W '10s 30s 60s 5m' -- "$cur")) ;;
     --include | --exclude)
         COMPREPLY=() ;;
     *)
@@ -72,7 +79,7 @@ _memwatch()
             [ "$sub" = run ] && _memwatch_job $((i + 1))
             return ;;
         -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket | \
-        --group-by | --tree-fold)
+        --group-by | --tree-fold | --leak-min-growth | --leak-min-duration)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.

@@ -13,6 +13,7 @@
 
 #include "build_info.h"
 #include "compare/compare.h"
+#include "report/report.h"
 #include "units.h"
 
 enum {
@@ -40,6 +41,11 @@ enum {
     OPT_METRIC,
     OPT_MARKDOWN,
     OPT_BASELINE,
+    OPT_GROUP_BY,
+    OPT_TREE_FOLD,
+    OPT_LEAK_CHECK,
+    OPT_LEAK_MIN_GROWTH,
+    OPT_LEAK_MIN_DURATION,
 };
 
 static const struct option cli_long_options[] = {
@@ -70,6 +76,11 @@ static const struct option cli_long_options[] = {
     {"metric", required_argument, NULL, OPT_METRIC},
     {"markdown", optional_argument, NULL, OPT_MARKDOWN},
     {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"group-by", required_argument, NULL, OPT_GROUP_BY},
+    {"tree-fold", required_argument, NULL, OPT_TREE_FOLD},
+    {"leak-check", optional_argument, NULL, OPT_LEAK_CHECK},
+    {"leak-min-growth", required_argument, NULL, OPT_LEAK_MIN_GROWTH},
+    {"leak-min-duration", required_argument, NULL, OPT_LEAK_MIN_DURATION},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -192,6 +203,60 @@ static int parse_gate_option(int c, const char *arg, struct cli_options *o, char
     }
 }
 
+static int parse_group_by(const char *arg, struct cli_options *o, char *err, size_t errlen)
+{
+    if (report_group_by_parse(arg, &o->group_by) != 0)
+        return fail(err, errlen, "--group-by: '%s' is not one of command, exe, ppid, tree", arg);
+    return 0;
+}
+
+/* A count: digits only, 0 .. max. */
+static int parse_count(const char *option, const char *arg, uint32_t max, uint32_t *out, char *err, size_t errlen)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    if (arg[0] >= '0' && arg[0] <= '9')
+        v = strtoull(arg, &end, 10);
+    if (end == NULL || *end != '\0' || v > max)
+        return fail(err, errlen, "%s: '%s' is not a whole number from 0 to %u", option, arg, max);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* --leak-check[=report|fail]: a bare one reports. */
+static int parse_leak_check(const char *arg, struct cli_options *o, char *err, size_t errlen)
+{
+    if (arg == NULL) {
+        o->leak_check = JT_LEAK_REPORT;
+        return 0;
+    }
+    if (strcmp(arg, "off") == 0 || report_leak_check_parse(arg, &o->leak_check) != 0)
+        return fail(err, errlen, "--leak-check: '%s' is not one of report, fail", arg);
+    return 0;
+}
+
+/* A percentage: "50" or "50%". */
+static int parse_growth(const char *arg, uint32_t *pct, char *err, size_t errlen)
+{
+    char digits[16];
+    size_t n = strlen(arg);
+    if (n > 0 && n < sizeof digits && arg[n - 1] == '%')
+        n--;
+    snprintf(digits, sizeof digits, "%.*s", (int)n, arg);
+    if (n == 0 || n >= sizeof digits || parse_count("--leak-min-growth", digits, CLI_MAX_LEAK_MIN_GROWTH_PCT, pct,
+                                                    err, errlen) != 0 || *pct == 0)
+        return fail(err, errlen, "--leak-min-growth: '%s' is not a percentage from 1 to %u (e.g. 50 or 50%%)", arg,
+                    CLI_MAX_LEAK_MIN_GROWTH_PCT);
+    return 0;
+}
+
+static int parse_leak_duration(const char *arg, uint32_t *ms, char *err, size_t errlen)
+{
+    if (units_parse_duration_ms(arg, ms) != UNITS_DURATION_OK || *ms > CLI_MAX_INTERVAL_MS * 24)
+        return fail(err, errlen, "--leak-min-duration: '%s' is not a positive duration (e.g. 30s, 5m)", arg);
+    return 0;
+}
+
 static int parse_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     switch (c) {
@@ -240,6 +305,11 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
         o->post_run_cmd = arg;
         return 0;
     case OPT_POST_RUN_STRICT: o->post_run_strict = true; return 0;
+    case OPT_GROUP_BY: return parse_group_by(arg, o, err, errlen);
+    case OPT_LEAK_CHECK: return parse_leak_check(arg, o, err, errlen);
+    case OPT_LEAK_MIN_GROWTH: return parse_growth(arg, &o->leak_min_growth_pct, err, errlen);
+    case OPT_LEAK_MIN_DURATION: return parse_leak_duration(arg, &o->leak_min_duration_ms, err, errlen);
+    case OPT_TREE_FOLD: return parse_count("--tree-fold", arg, CLI_MAX_TREE_FOLD, &o->tree_fold, err, errlen);
     default: return parse_gate_option(c, arg, o, err, errlen);
     }
 }
@@ -467,6 +537,9 @@ static int parse_words(int argc, char **argv, struct cli_options *o, char *err, 
 {
     memset(o, 0, sizeof *o);
     o->interval_ms = CLI_DEFAULT_INTERVAL_MS;
+    o->tree_fold = CLI_DEFAULT_TREE_FOLD;
+    o->leak_min_growth_pct = CLI_DEFAULT_LEAK_MIN_GROWTH_PCT;
+    o->leak_min_duration_ms = CLI_DEFAULT_LEAK_MIN_DURATION_MS;
     if (argc < 2)
         return fail(err, errlen, "no command (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
     if (parse_subcommand(argv[1], o, err, errlen) != 0)
@@ -560,6 +633,15 @@ void cli_print_help(FILE *out)
           "      --post-run-cmd CMD   after the reports, run CMD with /bin/sh; the JSON report's path is\n"
           "                       $MEMWATCH_JSON and $1 (a temporary one when --json=FILE is not given)\n"
           "      --post-run-strict    CMD's failure becomes memwatch's exit status when the job succeeded\n"
+          "      --group-by KEY   group processes by command (default: program name), exe (resolved\n"
+          "                       executable), ppid (parent pid), or tree (the process tree, with each\n"
+          "                       subtree's footprint at one moment)\n"
+          "      --tree-fold N    in the tree, more than N children of one program fold into one line\n"
+          "                       (default 5; 0 never folds)\n"
+          "      --leak-check[=fail]  flag processes whose memory grew steadily over their life;\n"
+          "                       =fail: a finding fails (exit 12) a job that succeeded\n"
+          "      --leak-min-growth PCT    growth a finding needs (default 50%)\n"
+          "      --leak-min-duration DUR  life a finding needs (default 60s)\n"
           "  compare and ci-check (a regression: a gated figure grew by more than every allowance given;\n"
           "  neither given: 10% and 1MiB):\n"
           "      --threshold PCT      allowed growth in percent: 10%, 2.5\n"
@@ -575,9 +657,10 @@ void cli_print_help(FILE *out)
           "      --until-idle     stop when the last reporting process has ended\n"
           "\n"
           "Exit status: CMD's own; 128+N if CMD died of signal N; 10 or 11 CMD succeeded but a limit was\n"
-          "breached (CMD's own failure wins); 13 (ci-check) CMD succeeded but regressed against the baseline;\n"
-          "125 memwatch failed (usage, outputs, internal, a bad report); 126 CMD not executable; 127 CMD\n"
-          "not found. compare: 0 within, 1 a regression, 125 bad input.\n"
+          "breached (CMD's own failure wins); 12 CMD succeeded within its limits but --leak-check=fail\n"
+          "found a leak; 13 (ci-check) CMD succeeded but regressed against the baseline; 125 memwatch\n"
+          "failed (usage, outputs, internal, a bad report); 126 CMD not executable; 127 CMD not found.\n"
+          "compare: 0 within, 1 a regression, 125 bad input.\n"
           "Environment: MEMWATCH_AGENT (path of libmemwatch_agent.so), NO_COLOR, TMPDIR.\n"
           "See memwatch(1) for the output fields.\n",
           out);

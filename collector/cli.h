@@ -7,10 +7,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobtable.h"
+
 #define CLI_ERROR_MAX 512
 #define CLI_DEFAULT_INTERVAL_MS 500u
 #define CLI_MAX_INTERVAL_MS (3600u * 1000u)
 #define CLI_STDOUT_PATH "-" /* an output path that means standard output */
+#define CLI_DEFAULT_TREE_FOLD 5u
+#define CLI_DEFAULT_LEAK_MIN_GROWTH_PCT 50u
+#define CLI_DEFAULT_LEAK_MIN_DURATION_MS 60000u
+#define CLI_MAX_LEAK_MIN_GROWTH_PCT 100000u
+#define CLI_MAX_TREE_FOLD 1000000u
 
 /* Exit codes of memwatch's own making (the job's code otherwise), as env/timeout/nice use them. */
 enum cli_exit {
@@ -18,6 +25,7 @@ enum cli_exit {
     CLI_EXIT_LIMIT_PROC = 11,  /* the job succeeded, but a process breached --max-per-proc-rss */
     CLI_EXIT_REGRESSION = 13,  /* ci-check: the job succeeded, but regressed against the baseline */
     CLI_EXIT_COMPARE_REGRESSION = 1, /* compare: a gated figure regressed */
+    CLI_EXIT_LEAK = 12,        /* the job succeeded and was within its limits, but --leak-check=fail found one */
     CLI_EXIT_FAILURE = 125,   /* usage, outputs, internal error */
     CLI_EXIT_CANNOT_RUN = 126, /* command found but not executable */
     CLI_EXIT_NOT_FOUND = 127, /* command not found */
@@ -45,6 +53,11 @@ struct cli_options {
     bool kill_on_limit;       /* stop the job at a proven breach seen while it runs */
     const char *post_run_cmd; /* run through /bin/sh after the reports, with $MEMWATCH_JSON; NULL: none */
     bool post_run_strict;     /* its failure becomes memwatch's exit status (when the job succeeded) */
+    enum jt_group_by group_by; /* --group-by */
+    uint32_t tree_fold;       /* --tree-fold: children of one program shown before the rest fold */
+    enum jt_leak_check leak_check;
+    uint32_t leak_min_growth_pct;
+    uint32_t leak_min_duration_ms;
     enum cli_color color;
     enum cli_live live;
     /* listen */

@@ -881,7 +881,8 @@ static int group_samples_pass(struct jobtable *jt, int64_t t_ns)
         const struct jt_process *p = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
         if (!p || p->last_rss_ns != t_ns)
             continue;
-        struct jt_group_sample *g = group_sample_get(jt, jobtable_group_name(jobtable_current_image(p)));
+        char key[JT_GROUP_KEY_MAX];
+        struct jt_group_sample *g = group_sample_get(jt, jobtable_group_key(jt, p, jobtable_current_image(p), key));
         if (!g) {
             rc = -1;
             continue;
@@ -899,6 +900,37 @@ static int group_samples_pass(struct jobtable *jt, int64_t t_ns)
     return rc;
 }
 
+/* The live process that was p's parent: the one with pid ppid, already seen when p was first seen. */
+static struct jt_process *live_parent(const struct jobtable *jt, const struct jt_process *p)
+{
+    struct jt_process *parent = p->ppid > 0 ? jobtable_find_live(jt, p->ppid) : NULL;
+    return parent && parent != p && parent->first_seen_ns <= p->first_seen_ns ? parent : NULL;
+}
+
+/* Adds each process read at t_ns to its own subtree sum and its live ancestors', then raises each subtree's
+ * maximum. An ancestor that has ended breaks the chain: the sums stay lower bounds. */
+static void subtree_samples_pass(struct jobtable *jt, int64_t t_ns)
+{
+    for (size_t i = 0; i < jt->live_cap; i++) {
+        const struct jt_process *p = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
+        if (!p || p->last_rss_ns != t_ns)
+            continue;
+        size_t depth = 0;
+        for (struct jt_process *q = jt->procs[p->id]; q && depth <= jt->n_procs; q = live_parent(jt, q), depth++) {
+            if (q->subtree_pass_ns != t_ns)
+                q->subtree_pass_kib = 0;
+            q->subtree_pass_ns = t_ns;
+            q->subtree_pass_kib += p->last_rss_kib;
+        }
+    }
+    for (size_t i = 0; i < jt->live_cap; i++) {
+        struct jt_process *q = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
+        if (q && q->subtree_pass_ns == t_ns &&
+            (q->subtree_sampled.kind == JT_PEAK_NONE || q->subtree_pass_kib > q->subtree_sampled.kib))
+            q->subtree_sampled = (struct jt_peak){q->subtree_pass_kib, t_ns, JT_PEAK_SAMPLED};
+    }
+}
+
 int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, uint32_t process_count)
 {
     if (jt->n_samples == jt->cap_samples) {
@@ -910,6 +942,8 @@ int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, u
         jt->cap_samples = cap;
     }
     jt->samples[jt->n_samples++] = (struct jt_sample){t_ns, total_kib, process_count};
+    if (jt->job.group_by == JT_GROUP_TREE)
+        subtree_samples_pass(jt, t_ns);
     return group_samples_pass(jt, t_ns);
 }
 
@@ -1071,9 +1105,11 @@ static uint64_t image_upper(const struct jt_process *p, const struct jt_image *i
 
 #define SWEEP_NO_SET ((size_t)-1)
 
-/* The sets images are swept in: every image in one set (names NULL), or the group named names[i]
- * (sorted) in set i. */
+/* The sets images are swept in: every image in one set (names and proc_set NULL), the group keyed names[i]
+ * (sorted) in set i, or every image of procs[k] in set proc_set[k] (JT_NO_PARENT: none). */
 struct sweep_sets {
+    const struct jobtable *jt;
+    const uint32_t *proc_set;
     const char *const *names;
     size_t n;
     struct jt_upper *upper;    /* n results: kib, and the processes counted in unbounded and agentless */
@@ -1086,11 +1122,14 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static size_t sweep_set_of(const struct sweep_sets *sets, const struct jt_image *img)
+static size_t sweep_set_of(const struct sweep_sets *sets, const struct jt_process *p, const struct jt_image *img)
 {
+    if (sets->proc_set)
+        return sets->proc_set[p->id] == JT_NO_PARENT ? SWEEP_NO_SET : sets->proc_set[p->id];
     if (!sets->names)
         return 0;
-    const char *key = jobtable_group_name(img);
+    char buf[JT_GROUP_KEY_MAX];
+    const char *key = jobtable_group_key(sets->jt, p, img, buf);
     const char *const *hit = bsearch(&key, sets->names, sets->n, sizeof *sets->names, name_cmp);
     return hit ? (size_t)(hit - sets->names) : SWEEP_NO_SET;
 }
@@ -1103,7 +1142,7 @@ static size_t sweep_process(const struct jobtable *jt, const struct jt_process *
     int64_t held = 0; /* what the process holds in held_set right now */
     for (uint32_t k = 0; k < p->n_images; k++) {
         const struct jt_image *img = &p->images[k];
-        size_t set = sweep_set_of(sets, img);
+        size_t set = sweep_set_of(sets, p, img);
         if (set != SWEEP_NO_SET && (set < base || set - base >= SWEEP_SETS_PER_PASS))
             set = SWEEP_NO_SET; /* another pass's */
         int64_t v = set != SWEEP_NO_SET ? (int64_t)image_upper(p, img) : 0;
@@ -1166,7 +1205,7 @@ static int sweep_sets_run(const struct jobtable *jt, struct sweep_sets *sets)
 bool jobtable_total_upper_bound(const struct jobtable *jt, struct jt_upper *out)
 {
     uint32_t last_unbounded = 0, last_agentless = 0;
-    struct sweep_sets sets = {.names = NULL, .n = 1, .upper = out, .last_unbounded = &last_unbounded,
+    struct sweep_sets sets = {.jt = jt, .names = NULL, .n = 1, .upper = out, .last_unbounded = &last_unbounded,
                               .last_agentless = &last_agentless};
     memset(out, 0, sizeof *out);
     if (sweep_sets_run(jt, &sets) != 0) {
@@ -1187,7 +1226,7 @@ static void footprint_singles(const struct jobtable *jt, const struct sweep_sets
         for (uint32_t k = 0; k < p->n_images; k++) {
             if (p->images[k].parent_copy && k + 1 < p->n_images)
                 continue;
-            size_t set = sweep_set_of(sets, &p->images[k]);
+            size_t set = sweep_set_of(sets, p, &p->images[k]);
             struct jt_peak pk = jobtable_image_best_peak(&p->images[k]);
             if (set == SWEEP_NO_SET || pk.kind == JT_PEAK_NONE)
                 continue;
@@ -1205,7 +1244,7 @@ int jobtable_group_footprints(const struct jobtable *jt, const char *const *name
     struct jt_upper *upper = calloc(n ? n : 1, sizeof *upper);
     uint32_t *last_unbounded = calloc(n ? n : 1, sizeof *last_unbounded);
     uint32_t *last_agentless = calloc(n ? n : 1, sizeof *last_agentless);
-    struct sweep_sets sets = {.names = names, .n = n, .upper = upper, .last_unbounded = last_unbounded,
+    struct sweep_sets sets = {.jt = jt, .names = names, .n = n, .upper = upper, .last_unbounded = last_unbounded,
                               .last_agentless = last_agentless};
     int rc = (upper && last_unbounded && last_agentless) ? sweep_sets_run(jt, &sets) : -1;
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -1223,4 +1262,192 @@ const char *jobtable_group_name(const struct jt_image *img)
     const char *arg0 = (img && img->argc) ? img->argv[0] : "?";
     const char *slash = strrchr(arg0, '/');
     return (slash && slash[1]) ? slash + 1 : arg0;
+}
+
+const char *jobtable_group_key(const struct jobtable *jt, const struct jt_process *p, const struct jt_image *img,
+                               char *buf)
+{
+    switch (jt->job.group_by) {
+    case JT_GROUP_EXE:
+        return (img && img->exe && img->exe[0]) ? img->exe : "?";
+    case JT_GROUP_PPID:
+        snprintf(buf, JT_GROUP_KEY_MAX, "%d", (int)p->ppid);
+        return buf;
+    default:
+        return jobtable_group_name(img);
+    }
+}
+
+/* ---- the process tree ---- */
+
+struct pid_entry {
+    pid_t pid;
+    uint32_t id;
+};
+
+static int pid_entry_cmp(const void *a, const void *b)
+{
+    const struct pid_entry *x = a, *y = b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The latest process sighted before p with pid p->ppid that had not ended long before p appeared (a pid is
+ * not reused that fast), from the table sorted by pid then sighting. */
+static uint32_t tree_parent_find(const struct jobtable *jt, const struct pid_entry *by_pid, const struct jt_process *p)
+{
+    size_t lo = 0, hi = jt->n_procs; /* first entry not below (ppid, p->id) */
+    struct pid_entry key = {p->ppid, p->id};
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pid_entry_cmp(&by_pid[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || by_pid[lo - 1].pid != p->ppid)
+        return JT_NO_PARENT;
+    const struct jt_process *parent = jt->procs[by_pid[lo - 1].id];
+    if (parent->end_ns && parent->end_ns + JT_PID_REUSE_NS < p->first_seen_ns)
+        return JT_NO_PARENT;
+    return parent->id;
+}
+
+int jobtable_tree_parents(const struct jobtable *jt, uint32_t *parent, bool *reparented)
+{
+    struct pid_entry *by_pid = malloc((jt->n_procs ? jt->n_procs : 1) * sizeof *by_pid);
+    if (!by_pid)
+        return -1;
+    uint32_t root = JT_NO_PARENT;
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        by_pid[i] = (struct pid_entry){jt->procs[i]->pid, (uint32_t)i};
+        if (jt->procs[i]->is_root && root == JT_NO_PARENT)
+            root = (uint32_t)i;
+    }
+    qsort(by_pid, jt->n_procs, sizeof *by_pid, pid_entry_cmp);
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        /* Parents are sighted before their children, so links only point back: no cycle. */
+        parent[i] = i == root ? JT_NO_PARENT : tree_parent_find(jt, by_pid, p);
+        reparented[i] = parent[i] == JT_NO_PARENT && i != root && root != JT_NO_PARENT;
+        if (reparented[i])
+            parent[i] = root;
+    }
+    free(by_pid);
+    return 0;
+}
+
+/* Depths by parent links (every process reaches a top one), and the processes ordered by depth. */
+static uint32_t tree_depths(const struct jobtable *jt, const uint32_t *parent, uint32_t *depth, uint32_t *order)
+{
+    const uint32_t unknown = UINT32_MAX;
+    uint32_t max_depth = 0;
+    for (size_t i = 0; i < jt->n_procs; i++)
+        depth[i] = unknown;
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        uint32_t d = 0, k = (uint32_t)i;
+        while (depth[k] == unknown && parent[k] != JT_NO_PARENT) {
+            k = parent[k];
+            d++;
+        }
+        uint32_t base = depth[k] == unknown ? 0 : depth[k];
+        depth[k] = base;
+        for (uint32_t m = (uint32_t)i, left = d; m != k; m = parent[m], left--)
+            depth[m] = base + left;
+        if (base + d > max_depth)
+            max_depth = base + d;
+    }
+    /* Counting sort by depth. */
+    uint32_t *start = calloc((size_t)max_depth + 2, sizeof *start);
+    if (!start)
+        return unknown;
+    for (size_t i = 0; i < jt->n_procs; i++)
+        start[depth[i] + 1]++;
+    for (uint32_t d = 0; d <= max_depth; d++)
+        start[d + 1] += start[d];
+    for (size_t i = 0; i < jt->n_procs; i++)
+        order[start[depth[i]]++] = (uint32_t)i;
+    free(start);
+    return max_depth;
+}
+
+/* Each subtree's largest single image peak: a process's own, raised by its children's, deepest first. */
+static void subtree_singles(const struct jobtable *jt, const uint32_t *parent, const uint32_t *order,
+                            struct jt_footprint *out)
+{
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        for (uint32_t k = 0; k < p->n_images; k++) {
+            if (p->images[k].parent_copy && k + 1 < p->n_images)
+                continue;
+            struct jt_peak pk = jobtable_image_best_peak(&p->images[k]);
+            if (pk.kind != JT_PEAK_NONE && (out[i].single.kind == JT_PEAK_NONE || pk.kib > out[i].single.kib)) {
+                out[i].single = pk;
+                out[i].single_of = p;
+            }
+        }
+    }
+    for (size_t n = jt->n_procs; n-- > 0;) {
+        uint32_t i = order[n];
+        if (parent[i] == JT_NO_PARENT || out[i].single.kind == JT_PEAK_NONE)
+            continue;
+        struct jt_footprint *up = &out[parent[i]];
+        if (up->single.kind == JT_PEAK_NONE || out[i].single.kib > up->single.kib) {
+            up->single = out[i].single;
+            up->single_of = out[i].single_of;
+        }
+    }
+}
+
+/* Subtrees of one depth are disjoint: one sweep a depth, each process in the set of its ancestor at that
+ * depth, gives every subtree its own upper bound. */
+static int subtree_uppers(const struct jobtable *jt, const uint32_t *parent, const uint32_t *depth,
+                          const uint32_t *order, uint32_t max_depth, struct jt_footprint *out)
+{
+    size_t n = jt->n_procs ? jt->n_procs : 1;
+    uint32_t *ancestor = malloc(n * sizeof *ancestor);
+    struct jt_upper *upper = calloc(n, sizeof *upper);
+    uint32_t *last_unbounded = calloc(n, sizeof *last_unbounded);
+    uint32_t *last_agentless = calloc(n, sizeof *last_agentless);
+    struct sweep_sets sets = {.jt = jt, .proc_set = ancestor, .n = jt->n_procs, .upper = upper,
+                              .last_unbounded = last_unbounded, .last_agentless = last_agentless};
+    int rc = (ancestor && upper && last_unbounded && last_agentless) ? 0 : -1;
+    for (uint32_t d = 0; rc == 0 && d <= max_depth && jt->n_procs > 0; d++) {
+        for (size_t k = 0; k < jt->n_procs; k++) { /* by depth: a parent's ancestor is known first */
+            uint32_t i = order[k];
+            ancestor[i] = depth[i] < d ? JT_NO_PARENT : depth[i] == d ? i : ancestor[parent[i]];
+        }
+        rc = sweep_sets_run(jt, &sets);
+    }
+    for (size_t i = 0; rc == 0 && i < jt->n_procs; i++) {
+        out[i].upper = upper[i];
+        out[i].upper.dropped = jt->stats.dropped_foreign;
+        out[i].upper.proven = upper[i].proven && jt->stats.dropped_foreign == 0;
+    }
+    free(ancestor);
+    free(upper);
+    free(last_unbounded);
+    free(last_agentless);
+    return rc;
+}
+
+int jobtable_subtree_footprints(const struct jobtable *jt, const uint32_t *parent, struct jt_footprint *out)
+{
+    size_t n = jt->n_procs ? jt->n_procs : 1;
+    uint32_t *depth = malloc(n * sizeof *depth);
+    uint32_t *order = malloc(n * sizeof *order);
+    int rc = (depth && order) ? 0 : -1;
+    uint32_t max_depth = rc == 0 ? tree_depths(jt, parent, depth, order) : 0;
+    if (max_depth == UINT32_MAX)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < jt->n_procs; i++)
+        out[i] = (struct jt_footprint){.sampled = jt->procs[i]->subtree_sampled};
+    if (rc == 0) {
+        subtree_singles(jt, parent, order, out);
+        rc = subtree_uppers(jt, parent, depth, order, max_depth, out);
+    }
+    free(depth);
+    free(order);
+    return rc;
 }

@@ -98,6 +98,11 @@ struct jt_process {
     char comm[JT_COMM_MAX];
     uint64_t code_start;
     struct jt_series series;
+    /* What the process and its live descendants held together at one poller sample (grouping by tree):
+     * the highest such sum, and the sum of the sample being added. */
+    struct jt_peak subtree_sampled;
+    uint64_t subtree_pass_kib;
+    int64_t subtree_pass_ns;
 };
 
 /* One poller sample of the whole job. */
@@ -106,6 +111,13 @@ struct jt_sample {
     uint64_t total_kib;
     uint32_t process_count;
 };
+
+/* How reports group processes (--group-by). The key of the sampled group sums too, so sampling must know it
+ * before the job starts. The tree groups its table like command does, and adds the process tree. */
+enum jt_group_by { JT_GROUP_COMMAND = 0, JT_GROUP_EXE, JT_GROUP_PPID, JT_GROUP_TREE };
+
+/* --leak-check: off, findings reported, or findings fail a job that succeeded (exit 12). */
+enum jt_leak_check { JT_LEAK_OFF = 0, JT_LEAK_REPORT, JT_LEAK_FAIL };
 
 /* Facts about the run, beside the processes. */
 struct jt_job {
@@ -120,6 +132,11 @@ struct jt_job {
     bool agent_32bit; /* a 32-bit agent was injected too: 32-bit programs are entered like the others */
     uint64_t max_total_bytes; /* the user's limits (--max-total-rss, --max-per-proc-rss), 0: none */
     uint64_t max_proc_bytes;
+    enum jt_group_by group_by;
+    uint32_t tree_fold; /* --tree-fold: more children of one program than this are folded into one line */
+    enum jt_leak_check leak_check;
+    uint32_t leak_min_growth_pct;  /* --leak-min-growth */
+    uint32_t leak_min_duration_ms; /* --leak-min-duration */
     char *memwatch_version;
     char *kernel;   /* uname -sr */
     char *hostname;
@@ -291,6 +308,18 @@ struct jt_footprint {
 int jobtable_group_footprints(const struct jobtable *jt, const char *const *names, size_t n,
                               struct jt_footprint *out);
 
+/* Each process's parent in the process tree, as an index into procs: the process of the job that had pid
+ * ppid when it was first seen. A process whose parent is not in the table (an orphan re-parented to memwatch
+ * before anyone saw its parent) goes under the root with *reparented set; the root, and every process when
+ * there is no root (memwatch listen), gets JT_NO_PARENT. parent and reparented have n_procs entries; parents
+ * always form a forest. Returns 0, or -1 on allocation failure. */
+#define JT_NO_PARENT UINT32_MAX
+int jobtable_tree_parents(const struct jobtable *jt, uint32_t *parent, bool *reparented);
+/* The footprint of each process's subtree (itself and all its descendants by parent[]), out[i] for procs[i]:
+ * the highest sampled subtree sum, the largest single image peak within, and the upper bound of the same
+ * sweep as the total's over the subtree's images. 0, or -1 on allocation failure. */
+int jobtable_subtree_footprints(const struct jobtable *jt, const uint32_t *parent, struct jt_footprint *out);
+
 /* CPU time of the process (cumulative across its images), in microseconds. */
 void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us);
 /* Joins argv with spaces into a new string (never NULL on success). */
@@ -298,6 +327,12 @@ char *jobtable_join_argv(char *const *argv, uint32_t argc);
 /* The group key of reports and of sampled group sums: basename of the image's argv[0] ("?" when unknown),
  * in place (valid as long as the image). A process's group is that of its current image. */
 const char *jobtable_group_name(const struct jt_image *img);
+/* The key that groups p's image img under jt->job.group_by: command and tree: jobtable_group_name; exe: the
+ * resolved executable path ("?" when only the poller saw the image and could not read it); ppid: p's parent's
+ * pid in decimal, written into buf (at least JT_GROUP_KEY_MAX bytes). */
+#define JT_GROUP_KEY_MAX 24
+const char *jobtable_group_key(const struct jobtable *jt, const struct jt_process *p, const struct jt_image *img,
+                               char *buf);
 
 /* Adds a point to a series (exposed for unit tests and for readers that rebuild a table). */
 int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib);

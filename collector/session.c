@@ -152,6 +152,11 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->agent_32bit = s->agent && strstr(s->agent_path, "$LIB") != NULL; /* both classes: see launcher */
     job->max_total_bytes = s->opt->max_total_bytes;
     job->max_proc_bytes = s->opt->max_proc_bytes;
+    job->group_by = s->opt->group_by;
+    job->tree_fold = s->opt->tree_fold;
+    job->leak_check = s->opt->leak_check;
+    job->leak_min_growth_pct = s->opt->leak_min_growth_pct;
+    job->leak_min_duration_ms = s->opt->leak_min_duration_ms;
     job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
     for (int i = 0; job->argv && i < argc; i++)
         job->argv[job->argc++] = strdup(argv[i]);
@@ -344,13 +349,16 @@ static void event_loop(struct session *s)
 
 typedef int (*session_formatter)(FILE *, const struct report_view *);
 
-/* A job that succeeded but breached a limit fails with the limit's code; a failing job's own code wins. */
+/* A job that succeeded but breached a limit fails with the limit's code, then a leak found by
+ * --leak-check=fail with 12; a failing job's own code wins. */
 static int limit_exit_code(const struct session *s, const struct report_view *view, int exit_code)
 {
     bool total = false;
-    if (exit_code != 0 || !report_limit_failed(view, s->opt->strict_limits, &total))
+    if (exit_code != 0)
         return exit_code;
-    return total ? CLI_EXIT_LIMIT_TOTAL : CLI_EXIT_LIMIT_PROC;
+    if (report_limit_failed(view, s->opt->strict_limits, &total))
+        return total ? CLI_EXIT_LIMIT_TOTAL : CLI_EXIT_LIMIT_PROC;
+    return s->opt->leak_check == JT_LEAK_FAIL && view->n_leaks > 0 ? CLI_EXIT_LEAK : 0;
 }
 
 /* Writes every requested report; returns 0, or -1 after saying what failed. *exit_code becomes what memwatch

@@ -9,7 +9,12 @@
 
 static const char csv_header[] =
     "pid,ppid,command,max_rss_kib,max_rss_mib,first_seen,last_seen,peak_kind,peak_time,end,exit_code,signal,"
-    "bound_kib,filtered\n";
+    "bound_kib,filtered";
+/* After the columns above, with --group-by exe, ppid or tree: the row's group key; with tree, its place. */
+static const char csv_group_header[] = ",group";
+static const char csv_tree_header[] =
+    ",tree_parent_pid,tree_depth,reparented,subtree_processes,subtree_lower_kib,subtree_upper_kib,"
+    "subtree_upper_proven";
 
 /* ",<n>", or "," alone when the figure is unknown. */
 static void csv_number(struct report_out *o, bool known, long long n)
@@ -37,6 +42,16 @@ static void csv_filtered(struct report_out *o, const struct report_view *v)
     csv_number(o, f != NULL && (f->has_include || f->has_exclude), (long long)v->hidden_count);
 }
 
+static void csv_tree(struct report_out *o, const struct report_view *v, const struct report_tree_node *n)
+{
+    bool has_parent = n->parent != REPORT_NO_NODE;
+    csv_number(o, has_parent, has_parent ? v->tree[n->parent].proc->pid : 0);
+    report_out_printf(o, ",%u,%s,%zu,%llu", n->depth, n->reparented ? "true" : "false", n->count,
+                      (unsigned long long)n->lower.kib);
+    report_out_printf(o, ",%llu,%s", (unsigned long long)n->subtree.upper.kib,
+                      n->subtree.upper.proven ? "true" : "false");
+}
+
 static void csv_row(struct report_out *o, const struct report_view *v, const struct report_row *row)
 {
     const struct jobtable *jt = v->jt;
@@ -59,6 +74,12 @@ static void csv_row(struct report_out *o, const struct report_view *v, const str
     csv_number(o, p->end == JT_END_SIGNALED, p->signal);
     csv_number(o, p->bound_kib != 0, (long long)p->bound_kib);
     csv_filtered(o, v);
+    if (jt->job.group_by != JT_GROUP_COMMAND) {
+        report_out_puts(o, ",");
+        report_out_csv_field(o, row->group);
+    }
+    if (v->tree != NULL)
+        csv_tree(o, v, &v->tree[p->id]);
     report_out_puts(o, "\n");
 }
 
@@ -68,6 +89,11 @@ int report_csv_write(FILE *out, const struct report_view *v)
 
     report_out_init(&o, out);
     report_out_puts(&o, csv_header);
+    if (v->jt->job.group_by != JT_GROUP_COMMAND)
+        report_out_puts(&o, csv_group_header);
+    if (v->tree != NULL)
+        report_out_puts(&o, csv_tree_header);
+    report_out_puts(&o, "\n");
     for (size_t i = 0; i < v->n_rows; i++)
         csv_row(&o, v, &v->rows[i]);
     return report_out_finish(&o);

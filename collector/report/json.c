@@ -211,6 +211,11 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
         }
     }
     json_add(b, o, "images", images);
+    if (b->jt->job.group_by == JT_GROUP_TREE) {
+        bool sampled = p->subtree_sampled.kind != JT_PEAK_NONE;
+        json_number_or_null(b, o, "subtree_sampled_kib", sampled, (double)p->subtree_sampled.kib);
+        json_instant(b, o, "subtree_sampled_time", sampled, p->subtree_sampled.at_ns);
+    }
     json_add(b, o, "series", json_series(b, &p->series));
     return o;
 }
@@ -323,6 +328,99 @@ static cJSON *json_groups(struct json_builder *b, const struct report_view *v)
     return arr;
 }
 
+/* Deeper nodes are listed flat in the children of their ancestor at this depth (each says its own depth):
+ * every report stays within the nesting a JSON reader accepts (cJSON's own limit is 1000). */
+#define JSON_TREE_DEPTH_MAX 64
+
+static cJSON *json_tree_node(struct json_builder *b, const struct report_tree_node *n)
+{
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    const struct jt_image *img = jobtable_current_image(n->proc);
+    json_number(b, o, "pid", n->proc->pid);
+    json_string(b, o, "command", img != NULL && img->label != NULL ? img->label : "");
+    json_number(b, o, "depth", n->depth);
+    json_bool(b, o, "reparented", n->reparented);
+    json_number(b, o, "max_rss_kib", (double)n->peak.kib);
+    json_string(b, o, "peak_kind", report_peak_kind_name(n->peak.kind));
+    json_number(b, o, "subtree_processes", (double)n->count);
+    json_number_or_null(b, o, "subtree_sampled_kib", n->subtree.sampled.kind != JT_PEAK_NONE,
+                        (double)n->subtree.sampled.kib);
+    json_instant(b, o, "subtree_sampled_time", n->subtree.sampled.kind != JT_PEAK_NONE, n->subtree.sampled.at_ns);
+    json_number(b, o, "subtree_lower_kib", (double)n->lower.kib);
+    json_string(b, o, "subtree_lower_source", json_lower_source(n->lower.source, true));
+    json_upper(b, o, "subtree_upper", &n->subtree.upper);
+    json_add(b, o, "children", json_check(b, cJSON_CreateArray()));
+    return o;
+}
+
+static void json_array_append(struct json_builder *b, cJSON *arr, cJSON *item)
+{
+    if (item != NULL && (arr == NULL || !cJSON_AddItemToArray(arr, item))) {
+        cJSON_Delete(item);
+        b->failed = true;
+    }
+}
+
+/* The whole tree, folded nothing, each node's children heaviest first; walked without recursion. */
+static cJSON *json_tree(struct json_builder *b, const struct report_view *v)
+{
+    if (v->tree == NULL)
+        return json_check(b, cJSON_CreateNull());
+    cJSON *top = json_check(b, cJSON_CreateArray());
+    cJSON **made = calloc(v->jt->n_procs ? v->jt->n_procs : 1, sizeof *made); /* node -> its object */
+    if (made == NULL) {
+        b->failed = true;
+        return top;
+    }
+    const struct report_tree_node *nodes = v->tree;
+    for (uint32_t i = v->tree_first; i != REPORT_NO_NODE && !b->failed;) {
+        made[i] = json_tree_node(b, &nodes[i]);
+        uint32_t holder = nodes[i].parent;
+        while (holder != REPORT_NO_NODE && nodes[holder].depth >= JSON_TREE_DEPTH_MAX)
+            holder = nodes[holder].parent;
+        json_array_append(b, holder == REPORT_NO_NODE ? top : cJSON_GetObjectItemCaseSensitive(made[holder], "children"),
+                          made[i]);
+        uint32_t next = nodes[i].first_child;
+        for (uint32_t k = i; next == REPORT_NO_NODE && k != REPORT_NO_NODE; k = nodes[k].parent)
+            next = nodes[k].next_sibling;
+        i = next;
+    }
+    free(made);
+    return top;
+}
+
+/* null without --leak-check; else its settings and every finding with the numbers behind it. */
+static cJSON *json_leak_check(struct json_builder *b, const struct report_view *v)
+{
+    const struct jt_job *job = &v->jt->job;
+    if (job->leak_check == JT_LEAK_OFF)
+        return json_check(b, cJSON_CreateNull());
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    cJSON *findings = json_check(b, cJSON_CreateArray());
+    json_string(b, o, "mode", report_leak_check_name(job->leak_check));
+    json_number(b, o, "min_growth_percent", job->leak_min_growth_pct);
+    json_number(b, o, "min_duration_seconds", job->leak_min_duration_ms / 1000.0);
+    for (size_t i = 0; i < v->n_leaks; i++) {
+        const struct report_leak *l = &v->leaks[i];
+        cJSON *f = json_check(b, cJSON_CreateObject());
+        cJSON *quarters = json_check(b, cJSON_CreateArray());
+        json_number(b, f, "pid", l->proc->pid);
+        json_string(b, f, "command", jobtable_current_image(l->proc)->label);
+        json_number(b, f, "start_kib", (double)l->start_kib);
+        json_number(b, f, "end_kib", (double)l->end_kib);
+        json_number(b, f, "growth_percent", l->growth_pct);
+        json_instant(b, f, "start_time", true, l->start_ns);
+        json_instant(b, f, "end_time", true, l->end_ns);
+        json_number(b, f, "sampled_buckets", l->points);
+        for (int k = 0; k < REPORT_LEAK_SEGMENTS; k++)
+            json_array_append(b, quarters, json_check(b, cJSON_CreateNumber((double)l->segment_max_kib[k])));
+        json_add(b, f, "quarter_max_kib", quarters);
+        json_array_append(b, findings, f);
+    }
+    json_add(b, o, "findings", findings);
+    return o;
+}
+
 /* null when no filter was asked for: scripts can tell "unfiltered" from "filtered, nothing hidden". */
 static cJSON *json_filter(struct json_builder *b, const struct report_view *v)
 {
@@ -375,7 +473,10 @@ static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
     json_number(b, root, "process_count", (double)v->n_processes);
     json_number(b, root, "exact_peak_count", (double)v->n_exact);
     json_add(b, root, "filter", json_filter(b, v));
+    json_string(b, root, "group_by", report_group_by_name(jt->job.group_by));
     json_add(b, root, "groups", json_groups(b, v));
+    json_add(b, root, "tree", json_tree(b, v));
+    json_add(b, root, "leak_check", json_leak_check(b, v));
     json_number(b, root, "dropped_messages",
                 (double)(jt->stats.bad_messages + jt->stats.orphan_messages + jt->stats.dropped_foreign));
     /* Of those, the messages from processes not shown to belong to the job (and forged child ends). */

@@ -395,6 +395,13 @@ static int read_process_facts(struct reader *r, const cJSON *obj, const char *pa
         return -1;
     p->first_seen_ns = first;
     p->last_seen_ns = last;
+    uint64_t subtree_kib = 0;
+    int64_t subtree_at = 0;
+    if (read_u64(r, obj, path, "subtree_sampled_kib", false, &subtree_kib) != 0
+        || read_instant(r, obj, path, "subtree_sampled_time", false, &subtree_at) != 0)
+        return -1;
+    if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "subtree_sampled_kib")))
+        p->subtree_sampled = (struct jt_peak){subtree_kib, subtree_at, JT_PEAK_SAMPLED};
     return read_series(r, obj, path, &p->series);
 }
 
@@ -529,6 +536,31 @@ static int read_host(struct reader *r, const cJSON *root)
     return read_kib(r, host, "host.", "mem_total_kib", &job->mem_total_kib);
 }
 
+/* --leak-check's settings (its findings are recomputed from the series). */
+static int read_leak_check(struct reader *r, const cJSON *root)
+{
+    const cJSON *leak = cJSON_GetObjectItemCaseSensitive(root, "leak_check");
+    struct jt_job *job = &r->jt->job;
+    const char *mode = NULL;
+    uint64_t growth = 0;
+    double seconds = 0;
+    if (read_absent(leak))
+        return 0;
+    if (!cJSON_IsObject(leak))
+        return read_fail(r, "leak_check: expected an object");
+    if (read_string(r, leak, "leak_check.", "mode", true, &mode) != 0
+        || read_u64(r, leak, "leak_check.", "min_growth_percent", true, &growth) != 0)
+        return -1;
+    const cJSON *duration = cJSON_GetObjectItemCaseSensitive(leak, "min_duration_seconds");
+    if (cJSON_IsNumber(duration) && duration->valuedouble >= 0 && duration->valuedouble < 1e9)
+        seconds = duration->valuedouble;
+    if (report_leak_check_parse(mode, &job->leak_check) != 0 || growth > UINT32_MAX)
+        return read_fail(r, "leak_check: mode '%s' or min_growth_percent is not valid", mode);
+    job->leak_min_growth_pct = (uint32_t)growth;
+    job->leak_min_duration_ms = (uint32_t)(seconds * 1000.0 + 0.5);
+    return 0;
+}
+
 /* The start instant anchors the table: wall times become monotonic instants on a fixed base. */
 static int read_job(struct reader *r, const cJSON *root)
 {
@@ -556,6 +588,13 @@ static int read_job(struct reader *r, const cJSON *root)
         return read_fail(r, "end_time: before start_time");
     job->interval_ms = (uint32_t)interval;
     r->jt->stats.bad_messages = dropped;
+    if (read_leak_check(r, root) != 0)
+        return -1;
+    const char *group_by = NULL; /* before the groups: their names are keys of this grouping */
+    if (read_string(r, root, "", "group_by", false, &group_by) != 0)
+        return -1;
+    if (group_by != NULL && report_group_by_parse(group_by, &job->group_by) != 0)
+        return read_fail(r, "group_by: '%s' is not one of command, exe, ppid, tree", group_by);
     return 0;
 }
 

@@ -32,7 +32,8 @@ struct report_row {
     const struct jt_process *proc;
     struct jt_peak peak;   /* jobtable_process_peak */
     const char *command;   /* label of the current image */
-    const char *group;     /* jobtable_group_name of the current image */
+    const char *group;     /* jobtable_group_key of the current image (into the table, or group_key) */
+    char group_key[JT_GROUP_KEY_MAX];
 };
 
 /* Where the best known lower bound of a peak at one moment comes from. */
@@ -71,6 +72,49 @@ struct report_limit {
     int64_t at_ns;                 /* when it was seen, 0 when unknown */
     const struct jt_process *proc; /* per-process limit: the process; total: the process behind the figure */
 };
+/* One process in the process tree (--group-by tree). nodes[i] is jt->procs[i]. */
+#define REPORT_NO_NODE JT_NO_PARENT
+struct report_tree_node {
+    const struct jt_process *proc;
+    uint32_t parent;       /* REPORT_NO_NODE for a top node */
+    uint32_t first_child;  /* children heaviest subtree first, REPORT_NO_NODE for none */
+    uint32_t next_sibling;
+    uint32_t depth;
+    bool reparented;       /* its parent is unknown: an orphan adopted by memwatch, shown under the root */
+    struct jt_peak peak;   /* its own: jobtable_process_peak */
+    size_t count;          /* processes in its subtree, itself included */
+    struct jt_footprint subtree; /* what its subtree held at one moment */
+    struct report_lower lower;   /* of the subtree: max(sampled subtree sum, largest single image peak) */
+    /* A fan-out: more than jt->job.tree_fold children of one program under one parent. The heaviest
+     * tree_fold are shown; the others are folded (and their subtrees with them), the last one shown
+     * says how many and the largest of their own peaks. */
+    bool folded;
+    uint32_t fold_more;
+    struct jt_peak fold_largest;
+};
+
+/* --leak-check: a process whose sampled memory grew steadily over its life. Decided from its bounded series
+ * alone (JT_SERIES_MAX buckets, each the highest RSS sampled in it): the buckets holding a sample, from the
+ * first to the last, are cut into REPORT_LEAK_SEGMENTS equal spans; each span's highest reading must exceed
+ * the one before by at least 1/REPORT_LEAK_STEP_SHARE of the whole growth, so a single step, a plateau
+ * after warm-up and a sawtooth (flat maxima) are not flagged; the growth from the first bucket to the last
+ * span's maximum must reach leak_min_growth_pct over at least leak_min_duration_ms. */
+#define REPORT_LEAK_SEGMENTS 4
+#define REPORT_LEAK_STEP_SHARE 8
+#define REPORT_LEAK_MIN_POINTS (2 * REPORT_LEAK_SEGMENTS)
+struct report_leak {
+    const struct jt_process *proc;
+    uint64_t start_kib;    /* the first sampled bucket's reading */
+    uint64_t end_kib;      /* the last span's highest reading */
+    uint32_t growth_pct;
+    int64_t start_ns;      /* the first and last sampled buckets' starts */
+    int64_t end_ns;
+    uint32_t points;       /* buckets holding a sample */
+    uint64_t segment_max_kib[REPORT_LEAK_SEGMENTS];
+};
+/* Whether p's series shows a steady growth by job's thresholds; the numbers behind it into *out. */
+bool report_leak_judge(const struct jt_process *p, const struct jt_job *job, struct report_leak *out);
+
 struct report_view {
     const struct jobtable *jt;
     const struct report_filter *filter; /* may be NULL */
@@ -91,9 +135,21 @@ struct report_view {
     struct jt_upper total_upper;   /* upper bound of the total peak, and whether it is proven */
     struct report_limit limit_total; /* --max-total-rss against the total's interval */
     struct report_limit limit_proc;  /* --max-per-proc-rss against each process's figures */
+    /* The process tree, only for --group-by tree (never filtered, like the totals); NULL otherwise. */
+    struct report_tree_node *tree;
+    uint32_t tree_first; /* the heaviest top node; the others follow as its siblings */
+    /* --leak-check findings, largest growth first (never filtered); NULL with none or without the check. */
+    struct report_leak *leaks;
+    size_t n_leaks;
 };
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter);
+/* "off", "report", "fail"; and back (-1 for another word). */
+const char *report_leak_check_name(enum jt_leak_check c);
+int report_leak_check_parse(const char *name, enum jt_leak_check *c);
+/* "command", "exe", "ppid", "tree"; and back (-1 for another word). */
+const char *report_group_by_name(enum jt_group_by g);
+int report_group_by_parse(const char *name, enum jt_group_by *g);
 /* "within", "possible", "proven" (NULL for no limit). */
 const char *report_breach_name(enum report_breach b);
 /* The limit a job that succeeded fails on (the total's first, *total says which), or NULL. strict: a possible

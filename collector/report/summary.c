@@ -534,8 +534,10 @@ static void summary_groups(struct summary *s)
     bool long_head = s->width >= SUMMARY_GROUP_ROW + SUMMARY_GROUP_HEAD_EXTRA + name_cols;
 
     summary_title(s, "PROCESS GROUPS");
+    static const char *const heads[] = {[JT_GROUP_COMMAND] = "GROUP", [JT_GROUP_EXE] = "EXE",
+                                        [JT_GROUP_PPID] = "PPID", [JT_GROUP_TREE] = "GROUP"};
     summary_line(s, "%s  %-*s  PROCS     LARGEST   AT ONCE%s%s", summary_style(s, SUMMARY_BOLD), (int)name_cols,
-                 "GROUP", long_head ? " (at least .. at most)" : "", summary_style(s, SUMMARY_RESET));
+                 heads[s->jt->job.group_by], long_head ? " (at least .. at most)" : "", summary_style(s, SUMMARY_RESET));
     for (size_t i = 0; i < shown; i++) {
         summary_group_row(s, &v->groups[i], name_cols);
         unproven |= !v->groups[i].footprint.upper.proven;
@@ -546,6 +548,147 @@ static void summary_groups(struct summary *s)
              "most what its processes alive together could hold%s)", unproven ? "; n/a: not proven" : "");
     if (shown > 0)
         summary_wrapped(s, SUMMARY_DIM, "  ", legend);
+}
+
+/* A tree line: "    PID    OWN PEAK   SUBTREE (at least .. at most)  COMMAND", the command indented by depth. */
+#define SUMMARY_TREE_ROWS_MAX 60 /* the rest is in --json */
+#define SUMMARY_TREE_PREFIX 48   /* "%7d %10s%s  %25s  " */
+#define SUMMARY_TREE_INDENT 2
+#define SUMMARY_TREE_INDENT_SHARE 2 /* indentation takes at most 1/this of the command's columns */
+
+static void summary_tree_interval(const struct report_tree_node *n, char *buf, size_t len)
+{
+    char lower[UNITS_SIZE_MAX] = "n/a", upper[UNITS_SIZE_MAX] = "n/a";
+    if (n->lower.source != REPORT_LOWER_NONE)
+        units_format_size(n->lower.kib, lower, sizeof lower);
+    if (n->subtree.upper.proven)
+        units_format_size(n->subtree.upper.kib, upper, sizeof upper);
+    snprintf(buf, len, "%10s .. %-10s", lower, upper);
+}
+
+/* Indentation for depth, within the share of the command's columns it may take. */
+static size_t summary_tree_indent(uint32_t depth, size_t command_cols)
+{
+    size_t indent = (size_t)depth * SUMMARY_TREE_INDENT;
+    size_t most = command_cols / SUMMARY_TREE_INDENT_SHARE;
+    return indent < most ? indent : most;
+}
+
+static void summary_tree_row(struct summary *s, const struct report_tree_node *n)
+{
+    char size[UNITS_SIZE_MAX], interval[SUMMARY_NOTE_MAX], head[SUMMARY_NOTE_MAX], line[SUMMARY_LINE_MAX];
+    size_t cols = s->width > SUMMARY_TREE_PREFIX ? s->width - SUMMARY_TREE_PREFIX : 0;
+    size_t indent = summary_tree_indent(n->depth, cols);
+    const struct jt_image *img = jobtable_current_image(n->proc);
+
+    units_format_size(n->peak.kib, size, sizeof size);
+    if (n->first_child != REPORT_NO_NODE)
+        summary_tree_interval(n, interval, sizeof interval);
+    else
+        snprintf(interval, sizeof interval, "%25s", ""); /* a leaf's subtree is itself */
+    snprintf(head, sizeof head, "%*s%s", (int)indent, "", n->reparented ? "[re-parented] " : "");
+    summary_fit_command(head, jobtable_group_name(img), img != NULL && img->label != NULL && img->argc > 0 ?
+                        img->label + strlen(img->argv[0]) : "", cols, line, sizeof line);
+    summary_line(s, "%7d %10s%s%s%s  %s  %s", (int)n->proc->pid, size, summary_style(s, SUMMARY_YELLOW),
+                 summary_kind_mark(n->peak.kind), summary_style(s, SUMMARY_RESET), interval, line);
+}
+
+/* "… 412 more cc1, largest 38 MiB", under the last child shown of a fan-out. */
+static void summary_tree_fold(struct summary *s, const struct report_tree_node *n)
+{
+    char size[UNITS_SIZE_MAX], name[SUMMARY_NAME_MAX], text[SUMMARY_NOTE_MAX];
+    size_t cols = s->width > SUMMARY_TREE_PREFIX ? s->width - SUMMARY_TREE_PREFIX : 0;
+    size_t indent = summary_tree_indent(n->depth, cols);
+    units_format_size(n->fold_largest.kib, size, sizeof size);
+    summary_program(n->proc, name, sizeof name);
+    snprintf(text, sizeof text, "… %u more %s, largest %s%s", n->fold_more, name,
+             n->fold_largest.kind == JT_PEAK_SAMPLED ? "≥ " : "", size);
+    /* Under the commands when it fits there, else as far right as it fits. */
+    size_t at = SUMMARY_TREE_PREFIX + indent, text_cols = report_text_columns(text);
+    if (at + text_cols > s->width)
+        at = s->width > text_cols ? s->width - text_cols : 0;
+    summary_line(s, "%*s%s", (int)at, "", text);
+}
+
+static uint32_t summary_tree_unfolded(const struct report_tree_node *nodes, uint32_t i)
+{
+    while (i != REPORT_NO_NODE && nodes[i].folded)
+        i = nodes[i].next_sibling;
+    return i;
+}
+
+/* One line a node, depth first, heaviest first; a fan-out's fold line after the last shown child's subtree. */
+static void summary_tree(struct summary *s)
+{
+    const struct report_view *v = s->v;
+    const struct report_tree_node *nodes = v->tree;
+    size_t shown = 0, hidden = 0;
+    if (nodes == NULL)
+        return;
+    summary_title(s, "PROCESS TREE");
+    summary_line(s, "%s    PID    OWN PEAK  SUBTREE AT ONCE (at least .. at most)  COMMAND%s",
+                 summary_style(s, SUMMARY_BOLD), summary_style(s, SUMMARY_RESET));
+    uint32_t i = summary_tree_unfolded(nodes, v->tree_first);
+    while (i != REPORT_NO_NODE) {
+        if (shown < SUMMARY_TREE_ROWS_MAX) {
+            summary_tree_row(s, &nodes[i]);
+            shown++;
+        } else {
+            hidden++;
+        }
+        uint32_t next = summary_tree_unfolded(nodes, nodes[i].first_child);
+        for (uint32_t k = i; next == REPORT_NO_NODE && k != REPORT_NO_NODE; k = nodes[k].parent) {
+            if (nodes[k].fold_more > 0 && shown < SUMMARY_TREE_ROWS_MAX) {
+                summary_tree_fold(s, &nodes[k]);
+                shown++;
+            }
+            next = summary_tree_unfolded(nodes, nodes[k].next_sibling);
+        }
+        i = next;
+    }
+    if (hidden > 0)
+        summary_line(s, "  ... %zu more processes of the tree (all are in --json)", hidden);
+    summary_wrapped(s, SUMMARY_DIM, "  ", "(SUBTREE AT ONCE: the most a process and its descendants held at one "
+                    "moment: at least what was seen, at most what those alive together could hold; n/a: not "
+                    "proven)");
+}
+
+/* "pid 123 leaky: 10.0 MiB -> 40.0 MiB (+300%) over 12.3s; by quarter of its life: a, b, c, d". */
+static void summary_leak(struct summary *s, const struct report_leak *l)
+{
+    char from[UNITS_SIZE_MAX], to[UNITS_SIZE_MAX], over[UNITS_DURATION_MAX], name[SUMMARY_NAME_MAX];
+    char quarters[SUMMARY_NOTE_MAX], text[2 * SUMMARY_NOTE_MAX];
+    size_t used = 0;
+    units_format_size(l->start_kib, from, sizeof from);
+    units_format_size(l->end_kib, to, sizeof to);
+    units_format_elapsed(l->end_ns - l->start_ns, over, sizeof over);
+    summary_program(l->proc, name, sizeof name);
+    quarters[0] = '\0';
+    for (int k = 0; k < REPORT_LEAK_SEGMENTS; k++) {
+        char q[UNITS_SIZE_MAX];
+        units_format_size(l->segment_max_kib[k], q, sizeof q);
+        summary_append(quarters, sizeof quarters, &used, k ? ", " : "");
+        summary_append(quarters, sizeof quarters, &used, q);
+    }
+    snprintf(text, sizeof text, "pid %d %s: %s -> %s (+%u%%) over %s, sampled; highest by quarter of that time: %s",
+             (int)l->proc->pid, name, from, to, l->growth_pct, over, quarters);
+    summary_wrapped(s, "", "  ", text);
+}
+
+static void summary_leaks(struct summary *s)
+{
+    const struct jt_job *job = &s->jt->job;
+    char rule[SUMMARY_NOTE_MAX], duration[UNITS_DURATION_MAX];
+    if (job->leak_check == JT_LEAK_OFF)
+        return;
+    summary_title(s, "LEAK CHECK");
+    units_format_elapsed((int64_t)job->leak_min_duration_ms * 1000000LL, duration, sizeof duration);
+    for (size_t i = 0; i < s->v->n_leaks; i++)
+        summary_leak(s, &s->v->leaks[i]);
+    snprintf(rule, sizeof rule, "(%s: sampled memory that grew by at least %u%% over at least %s, rising in every "
+             "quarter of that time; a step, a plateau after warm-up or a sawtooth is not flagged)",
+             s->v->n_leaks ? "steady growth" : "no process grew steadily", job->leak_min_growth_pct, duration);
+    summary_wrapped(s, SUMMARY_DIM, "  ", rule);
 }
 
 int report_summary_write(FILE *out, const struct report_view *v, const struct report_summary_options *opt)
@@ -560,5 +703,7 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
     summary_limits(&s);
     summary_processes(&s);
     summary_groups(&s);
+    summary_tree(&s);
+    summary_leaks(&s);
     return report_out_finish(&s.out);
 }

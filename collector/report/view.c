@@ -35,8 +35,7 @@ static int report_group_compare(const void *a, const void *b)
 static struct report_row report_row_of(const struct jt_process *p)
 {
     const struct jt_image *img = p->n_images > 0 ? jobtable_current_image(p) : NULL;
-    struct report_row row = {.proc = p, .peak = jobtable_process_peak(p), .command = "",
-                             .group = jobtable_group_name(img)};
+    struct report_row row = {.proc = p, .peak = jobtable_process_peak(p), .command = ""};
     if (img != NULL && img->label != NULL)
         row.command = img->label;
     return row;
@@ -214,6 +213,193 @@ const struct report_limit *report_limit_failed(const struct report_view *v, bool
     return v->limit_proc.breach >= worst ? &v->limit_proc : NULL;
 }
 
+static const char *const report_group_by_names[] = {
+    [JT_GROUP_COMMAND] = "command", [JT_GROUP_EXE] = "exe", [JT_GROUP_PPID] = "ppid", [JT_GROUP_TREE] = "tree"};
+
+const char *report_group_by_name(enum jt_group_by g)
+{
+    return (size_t)g < sizeof report_group_by_names / sizeof *report_group_by_names ? report_group_by_names[g]
+                                                                                      : "command";
+}
+
+int report_group_by_parse(const char *name, enum jt_group_by *g)
+{
+    for (size_t i = 0; i < sizeof report_group_by_names / sizeof *report_group_by_names; i++) {
+        if (strcmp(name, report_group_by_names[i]) == 0) {
+            *g = (enum jt_group_by)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Heaviest subtree first: the larger upper bound, then the larger lower bound, then by pid and sighting. */
+static int report_node_compare(const struct report_tree_node *x, const struct report_tree_node *y)
+{
+    if (x->subtree.upper.kib != y->subtree.upper.kib)
+        return x->subtree.upper.kib > y->subtree.upper.kib ? -1 : 1;
+    if (x->lower.kib != y->lower.kib)
+        return x->lower.kib > y->lower.kib ? -1 : 1;
+    if (x->proc->pid != y->proc->pid)
+        return x->proc->pid < y->proc->pid ? -1 : 1;
+    return (x->proc->id > y->proc->id) - (x->proc->id < y->proc->id);
+}
+
+/* qsort's comparators get no context: the nodes being sorted are named here for the time of one sort. */
+static const struct report_tree_node *report_sorting_nodes;
+
+static int report_node_index_compare(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    return report_node_compare(&report_sorting_nodes[*x], &report_sorting_nodes[*y]);
+}
+
+/* Same program together, heaviest first within it. */
+static int report_node_name_compare(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    const struct report_tree_node *nx = &report_sorting_nodes[*x], *ny = &report_sorting_nodes[*y];
+    int c = strcmp(jobtable_group_name(jobtable_current_image(nx->proc)),
+                   jobtable_group_name(jobtable_current_image(ny->proc)));
+    return c != 0 ? c : report_node_compare(nx, ny);
+}
+
+/* Folds each run of more than fold children of one program: the heaviest fold stay. kids: one parent's
+ * children, heaviest first. */
+static void report_tree_fold(struct report_tree_node *nodes, uint32_t *kids, size_t n, uint32_t fold)
+{
+    if (n <= fold)
+        return;
+    qsort(kids, n, sizeof *kids, report_node_name_compare);
+    for (size_t start = 0, end; start < n; start = end) {
+        const char *name = jobtable_group_name(jobtable_current_image(nodes[kids[start]].proc));
+        for (end = start + 1; end < n; end++)
+            if (strcmp(name, jobtable_group_name(jobtable_current_image(nodes[kids[end]].proc))) != 0)
+                break;
+        if (end - start <= fold)
+            continue;
+        struct report_tree_node *last = &nodes[kids[start + fold - 1]];
+        for (size_t k = start + fold; k < end; k++) {
+            struct report_tree_node *f = &nodes[kids[k]];
+            f->folded = true;
+            last->fold_more++;
+            if (last->fold_largest.kind == JT_PEAK_NONE || f->peak.kib > last->fold_largest.kib)
+                last->fold_largest = f->peak;
+        }
+    }
+}
+
+/* Links each node's children heaviest first (and the top nodes as siblings of tree_first), folding fan-outs. */
+static int report_tree_link(struct report_view *v, size_t n)
+{
+    struct report_tree_node *nodes = v->tree;
+    uint32_t *by_parent = malloc((n ? n : 1) * sizeof *by_parent);
+    if (by_parent == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        by_parent[i] = (uint32_t)i;
+    report_sorting_nodes = nodes;
+    qsort(by_parent, n, sizeof *by_parent, report_node_index_compare); /* heaviest first, all parents mixed */
+    /* Stable split by parent: walk heaviest to lightest, appending to each parent's list. */
+    uint32_t *last_child = malloc((n ? n : 1) * sizeof *last_child);
+    uint32_t last_top = REPORT_NO_NODE;
+    if (last_child == NULL) {
+        free(by_parent);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        last_child[i] = REPORT_NO_NODE;
+    v->tree_first = REPORT_NO_NODE;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t i = by_parent[k], up = nodes[i].parent;
+        uint32_t *tail = up == REPORT_NO_NODE ? &last_top : &last_child[up];
+        uint32_t *head = up == REPORT_NO_NODE ? &v->tree_first : &nodes[up].first_child;
+        if (*tail == REPORT_NO_NODE)
+            *head = i;
+        else
+            nodes[*tail].next_sibling = i;
+        *tail = i;
+    }
+    /* Fold fan-outs, one parent at a time (its children gathered into by_parent). */
+    for (size_t i = 0; i < n && v->jt->job.tree_fold > 0; i++) {
+        size_t m = 0;
+        for (uint32_t c = nodes[i].first_child; c != REPORT_NO_NODE; c = nodes[c].next_sibling)
+            by_parent[m++] = c;
+        report_tree_fold(nodes, by_parent, m, v->jt->job.tree_fold);
+    }
+    report_sorting_nodes = NULL;
+    free(last_child);
+    free(by_parent);
+    return 0;
+}
+
+/* The process tree: parents, subtree footprints, depths and counts, then children heaviest first. */
+static int report_view_tree(struct report_view *v)
+{
+    const struct jobtable *jt = v->jt;
+    size_t n = jt->n_procs;
+    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
+    bool *reparented = malloc((n ? n : 1) * sizeof *reparented);
+    struct jt_footprint *fp = malloc((n ? n : 1) * sizeof *fp);
+    v->tree = calloc(n ? n : 1, sizeof *v->tree);
+    int rc = (parent && reparented && fp && v->tree) ? 0 : -1;
+    if (rc == 0)
+        rc = jobtable_tree_parents(jt, parent, reparented);
+    if (rc == 0)
+        rc = jobtable_subtree_footprints(jt, parent, fp);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct report_tree_node *node = &v->tree[i];
+        *node = (struct report_tree_node){.proc = jt->procs[i], .parent = parent[i], .first_child = REPORT_NO_NODE,
+                                          .next_sibling = REPORT_NO_NODE, .reparented = reparented[i],
+                                          .peak = jobtable_process_peak(jt->procs[i]), .subtree = fp[i]};
+        node->lower = report_lower_of(fp[i].sampled, fp[i].single, fp[i].single_of);
+    }
+    /* Depths and counts: each process adds one to itself and every ancestor (parents form a forest). */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (uint32_t k = (uint32_t)i; k != JT_NO_PARENT; k = parent[k]) {
+            v->tree[k].count++;
+            v->tree[i].depth += k != i;
+        }
+    }
+    /* A top node over every process held the whole job: the total's lower bound is its too. */
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (parent[i] == JT_NO_PARENT && v->tree[i].count == n && v->total_lower.kib > v->tree[i].lower.kib)
+            v->tree[i].lower = v->total_lower;
+    if (rc == 0)
+        rc = report_tree_link(v, n);
+    free(parent);
+    free(reparented);
+    free(fp);
+    return rc;
+}
+
+/* Largest growth first, then by pid. */
+static int report_leak_compare(const void *a, const void *b)
+{
+    const struct report_leak *x = a, *y = b;
+    if (x->growth_pct != y->growth_pct)
+        return x->growth_pct > y->growth_pct ? -1 : 1;
+    return (x->proc->pid > y->proc->pid) - (x->proc->pid < y->proc->pid);
+}
+
+static int report_view_leaks(struct report_view *v)
+{
+    const struct jobtable *jt = v->jt;
+    struct report_leak found;
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        if (!report_leak_judge(jt->procs[i], &jt->job, &found))
+            continue;
+        struct report_leak *grown = realloc(v->leaks, (v->n_leaks + 1) * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        v->leaks = grown;
+        v->leaks[v->n_leaks++] = found;
+    }
+    if (v->n_leaks > 1)
+        qsort(v->leaks, v->n_leaks, sizeof *v->leaks, report_leak_compare);
+    return 0;
+}
+
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter)
 {
     memset(v, 0, sizeof *v);
@@ -243,7 +429,13 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
     report_limit_processes(v);
     if (v->n_rows > 1)
         qsort(v->rows, v->n_rows, sizeof *v->rows, report_row_compare);
-    if (report_view_group(v) != 0) {
+    /* Rows stay where they are from here: a key written into a row can be pointed at. */
+    for (size_t i = 0; i < v->n_rows; i++) {
+        struct report_row *row = &v->rows[i];
+        row->group = jobtable_group_key(jt, row->proc, jobtable_current_image(row->proc), row->group_key);
+    }
+    if (report_view_group(v) != 0 || (jt->job.group_by == JT_GROUP_TREE && report_view_tree(v) != 0) ||
+        (jt->job.leak_check != JT_LEAK_OFF && report_view_leaks(v) != 0)) {
         report_view_free(v);
         errno = ENOMEM;
         return -1;
@@ -253,6 +445,11 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
 
 void report_view_free(struct report_view *v)
 {
+    free(v->tree);
+    v->tree = NULL;
+    free(v->leaks);
+    v->leaks = NULL;
+    v->n_leaks = 0;
     free(v->rows);
     free(v->groups);
     v->rows = NULL;

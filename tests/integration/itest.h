@@ -70,6 +70,7 @@ struct itest_opts {
     bool wait_orphans;
     int timeout_ms;  /* 0: ITEST_DEFAULT_TIMEOUT_MS */
     const char *const *extra; /* more options before "--", NULL-terminated; may be NULL */
+    bool summary;    /* keep the human summary (no -q): it lands in r->err_path */
 };
 
 /* What the whole report must say. */
@@ -264,6 +265,7 @@ int scenario_compat(struct itest_ctx *ctx, const char *arg);
 /* scenarios_limits.c: --max-total-rss, --max-per-proc-rss, --strict-limits */
 int scenario_limits(struct itest_ctx *ctx, const char *arg);
 int scenario_compare(struct itest_ctx *ctx, const char *arg);
+int scenario_views(struct itest_ctx *ctx, const char *arg);
 /* scenarios_honest.c: figures that must not claim more than memwatch knows */
 int scenario_honest(struct itest_ctx *ctx, const char *arg);
 /* scenarios_outputs.c: symlinks, FIFOs, devices, memwatch's own stdout, no visible temporary files */

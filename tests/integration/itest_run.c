@@ -72,7 +72,8 @@ void itest_run_prepare(struct itest_ctx *ctx, struct itest_run *r, const struct 
     r->agent = o->agent;
     r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : ITEST_DEFAULT_TIMEOUT_MS;
     itest_run_add(r, "run");
-    itest_run_add(r, "-q");
+    if (!o->summary)
+        itest_run_add(r, "-q");
     itest_run_add(r, "--json=%s", r->json_path);
     if (o->interval_ms > 0) {
         r->interval_ms = o->interval_ms;

@@ -40,6 +40,12 @@ static void test_run_with_options(void **state)
     assert_int_equal(o.job_argc, 2);
     assert_string_equal(o.job_argv[0], "make");
     assert_string_equal(o.job_argv[1], "-j2");
+    assert_int_equal(o.group_by, JT_GROUP_COMMAND);
+    assert_int_equal(o.tree_fold, CLI_DEFAULT_TREE_FOLD);
+    char *tree[] = {"memwatch", "run", "--group-by", "tree", "--tree-fold=12", "--", "make"};
+    assert_int_equal(parse(ARGC(tree), tree, &o, err), 0);
+    assert_int_equal(o.group_by, JT_GROUP_TREE);
+    assert_int_equal(o.tree_fold, 12);
 }
 
 static void test_defaults_and_json_stdout(void **state)
@@ -119,6 +125,15 @@ static void test_bad_inputs(void **state)
         {6, {"memwatch", "ci-check", "--baseline=b.json", "--json=b.json", "--", "true"},
          "--json and --baseline name the same file: the baseline would be overwritten"},
         {5, {"memwatch", "run", "--color=pink", "--", "true"}, "--color: 'pink' is not one of auto, always, never"},
+        {5, {"memwatch", "run", "--group-by=pid", "--", "true"},
+         "--group-by: 'pid' is not one of command, exe, ppid, tree"},
+        {5, {"memwatch", "run", "--leak-check=maybe", "--", "true"}, "--leak-check: 'maybe' is not one of report, fail"},
+        {5, {"memwatch", "run", "--leak-min-growth=x%", "--", "true"},
+         "--leak-min-growth: 'x%' is not a percentage from 1 to 100000 (e.g. 50 or 50%)"},
+        {5, {"memwatch", "run", "--leak-min-duration=soon", "--", "true"},
+         "--leak-min-duration: 'soon' is not a positive duration (e.g. 30s, 5m)"},
+        {5, {"memwatch", "run", "--tree-fold=-1", "--", "true"},
+         "--tree-fold: '-1' is not a whole number from 0 to 1000000"},
         {6, {"memwatch", "run", "--json", "out.json", "--", "make"},
          "unexpected 'out.json' before '--' (options take files as --json=FILE)"},
         {6, {"memwatch", "run", "--csv", "a", "--timeline", "a"}, "--csv and --timeline name the same file"},

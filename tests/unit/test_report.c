@@ -1007,6 +1007,110 @@ static void test_json_round_trip(void **state)
     free(text);
 }
 
+/* --group-by tree: one root over every process, its subtree bound the total's, a fan-out of two cc1 folded
+ * at --tree-fold 1, children heaviest first; the JSON nests it and reads back to the same report. */
+static void test_tree_view_and_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct report_view v;
+    f->jt.job.group_by = JT_GROUP_TREE;
+    f->jt.job.tree_fold = 1;
+    f->jt.procs[0]->subtree_sampled = (struct jt_peak){1800000, T0 + 5 * NS, JT_PEAK_SAMPLED};
+    assert_int_equal(report_view_build(&v, &f->jt, NULL), 0);
+    assert_non_null(v.tree);
+    const struct report_tree_node *top = &v.tree[v.tree_first];
+    assert_int_equal(top->proc->pid, 100);
+    assert_int_equal(top->next_sibling, REPORT_NO_NODE);
+    assert_int_equal(top->count, 7);
+    assert_int_equal(top->subtree.upper.kib, v.total_upper.kib);
+    assert_int_equal(top->lower.kib, 1800000);
+    assert_int_equal(v.tree[top->first_child].proc->pid, 104); /* bound 900000: the heaviest child */
+    size_t children = 0, folded = 0, more = 0;
+    for (uint32_t c = top->first_child; c != REPORT_NO_NODE; c = v.tree[c].next_sibling) {
+        children++;
+        folded += v.tree[c].folded;
+        more += v.tree[c].fold_more;
+        assert_int_equal(v.tree[c].depth, 1);
+        assert_int_equal(v.tree[c].count, 1);
+    }
+    assert_int_equal(children, 6);
+    assert_int_equal(folded, 1);
+    assert_int_equal(more, 1);
+    report_view_free(&v);
+
+    char err[ERR_MAX] = "";
+    char *text = json_text(&f->jt, NULL);
+    cJSON *j1 = cJSON_Parse(text);
+    assert_string_equal(string(j1, "group_by"), "tree");
+    const cJSON *tree = field(j1, "tree");
+    assert_int_equal(cJSON_GetArraySize(tree), 1);
+    assert_int_equal(cJSON_GetArraySize(field(cJSON_GetArrayItem(tree, 0), "children")), 6);
+    assert_int_equal(number(cJSON_GetArrayItem(tree, 0), "subtree_processes"), 7);
+    assert_int_equal(number(cJSON_GetArrayItem(tree, 0), "subtree_lower_kib"), 1800000);
+
+    struct jobtable back;
+    assert_int_equal(report_json_read(text, &back, err, sizeof err), 0);
+    assert_int_equal(back.job.group_by, JT_GROUP_TREE);
+    char *again = json_text(&back, NULL);
+    cJSON *j2 = cJSON_Parse(again);
+    cJSON_DeleteItemFromObject(j1, "samples");
+    cJSON_DeleteItemFromObject(j2, "samples");
+    char *t1 = cJSON_Print(j1), *t2 = cJSON_Print(j2);
+    assert_string_equal(t1, t2);
+    cJSON_free(t1);
+    cJSON_free(t2);
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    free(again);
+    free(text);
+    jobtable_free(&back);
+}
+
+/* --group-by ppid keys groups by the parent's pid; the CSV gets the key as a last column. */
+static void test_group_by_ppid(void **state)
+{
+    struct fixture *f = *state;
+    struct report_view v;
+    f->jt.job.group_by = JT_GROUP_PPID;
+    assert_int_equal(report_view_build(&v, &f->jt, NULL), 0);
+    bool found = false;
+    for (size_t i = 0; i < v.n_groups; i++)
+        if (strcmp(v.groups[i].name, "100") == 0) {
+            assert_int_equal(v.groups[i].count, 6);
+            found = true;
+        }
+    assert_true(found);
+    report_view_free(&v);
+}
+
+/* The leak heuristic on 32 synthetic readings a shape, 100 ms apart: only the steady rise is flagged. */
+static bool leak_of_shape(uint64_t (*shape)(int i))
+{
+    struct jt_process p = {0};
+    struct jt_job job = {.leak_check = JT_LEAK_REPORT, .leak_min_growth_pct = 50, .leak_min_duration_ms = 1000};
+    struct report_leak found;
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(jt_series_add(&p.series, T0 + i * 100 * MS, shape(i)), 0);
+    bool flagged = report_leak_judge(&p, &job, &found);
+    free(p.series.max_kib);
+    return flagged;
+}
+static uint64_t shape_leak(int i) { return 1000 + 100 * (uint64_t)i; }
+static uint64_t shape_sawtooth(int i) { return 1000 + 400 * (uint64_t)(i % 7); }
+static uint64_t shape_plateau(int i) { return i < 6 ? 1000 + 500 * (uint64_t)i : 3500; }
+static uint64_t shape_step(int i) { return i < 16 ? 1000 : 5000; }
+static uint64_t shape_small(int i) { return 1000 + 10 * (uint64_t)i; } /* steady, but +31 % */
+
+static void test_leak_heuristic(void **state)
+{
+    (void)state;
+    assert_true(leak_of_shape(shape_leak));
+    assert_false(leak_of_shape(shape_sawtooth));
+    assert_false(leak_of_shape(shape_plateau));
+    assert_false(leak_of_shape(shape_step));
+    assert_false(leak_of_shape(shape_small));
+}
+
 static void expect_read_error(const char *text, const char *message)
 {
     struct jobtable jt;
@@ -1095,6 +1199,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_view_and_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_by_ppid, setup, teardown),
+        cmocka_unit_test(test_leak_heuristic),
         cmocka_unit_test(test_json_read_errors),
         cmocka_unit_test(test_json_read_seed),
     };

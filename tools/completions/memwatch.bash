@@ -3,12 +3,13 @@
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
-    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --help --'
+    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold
+    --leak-check --leak-check= --leak-min-growth --leak-min-duration --help --'
 _memwatch_options_gate='--threshold --max-increase --metric --markdown --markdown='
 _memwatch_options_compare="--json --json= --json-file -q --quiet --color $_memwatch_options_gate --help"
 _memwatch_options_ci_check="$_memwatch_options_run --baseline $_memwatch_options_gate"
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
-    --color --socket --until-idle --help'
+    --color --socket --until-idle --group-by --tree-fold --help'
 
 # Replies with the files matching the word (directories get a slash and no space, to keep going).
 _memwatch_files()
@@ -37,6 +38,16 @@ _memwatch_value()
         COMPREPLY=($(compgen -W '512M 1G 2G 4G 8G 16G' -- "$cur")) ;;
     --color | --colour | --live)
         COMPREPLY=($(compgen -W 'auto always never' -- "$cur")) ;;
+    --group-by)
+        COMPREPLY=($(compgen -W 'command exe ppid tree' -- "$cur")) ;;
+    --tree-fold)
+        COMPREPLY=($(compgen -W '0 3 5 10 20' -- "$cur")) ;;
+    --leak-check)
+        COMPREPLY=($(compgen -W 'report fail' -- "$cur")) ;;
+    --leak-min-growth)
+        COMPREPLY=($(compgen -W '25 50 100 200' -- "$cur")) ;;
+    --leak-min-duration)
+        COMPREPLY=($(compgen -W '10s 30s 60s 5m' -- "$cur")) ;;
     --include | --exclude)
         COMPREPLY=() ;;
     *)
@@ -90,7 +101,8 @@ _memwatch()
             [ "$sub" != listen ] && _memwatch_job $((i + 1))
             return ;;
         -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket | \
-            --baseline | --threshold | --max-increase | --metric | --max-total-rss | --max-per-proc-rss | --post-run-cmd)
+            --baseline | --threshold | --max-increase | --metric | --max-total-rss | --max-per-proc-rss | --post-run-cmd | \
+            --group-by | --tree-fold | --leak-min-growth | --leak-min-duration)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.

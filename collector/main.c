@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "session.h"
+#include "viewer.h"
 
 int main(int argc, char **argv)
 {
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
     case CLI_VERSION: cli_print_version(stdout); return 0;
     case CLI_LISTEN: return session_listen(&opt);
     case CLI_RUN: return session_run(&opt);
+    case CLI_VIEW: return viewer_run(&opt);
     }
     return CLI_EXIT_FAILURE;
 }

@@ -310,8 +310,8 @@ static int read_series(struct reader *r, const cJSON *obj, const char *path, str
     int size = cJSON_GetArraySize(max);
     if (size == 0)
         return 0;
-    if (size > JT_SERIES_MAX)
-        return read_fail(r, "%smax_kib: %d buckets, at most %d", spath, size, JT_SERIES_MAX);
+    if (size > (int)JT_SERIES_LIMIT)
+        return read_fail(r, "%smax_kib: %d buckets, at most %u", spath, size, JT_SERIES_LIMIT);
     if (read_u64(r, series, spath, "bucket_ms", true, &bucket_ms) != 0
         || read_instant(r, series, spath, "t0", true, &s->t0_ns) != 0)
         return -1;

@@ -116,6 +116,8 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
 int report_json_write(FILE *out, const struct report_view *v);
 int report_csv_write(FILE *out, const struct report_view *v);
 int report_timeline_write(FILE *out, const struct report_view *v);
+/* One self-contained HTML page (no network, no other file) that draws the job's memory. */
+int report_html_write(FILE *out, const struct report_view *v);
 
 /* Reads a JSON report (memwatch's, or the seed's) back into a job table (for compare and for tests). jt is
  * initialised by the call; the caller frees it with jobtable_free. Returns 0, or -1 with a message in err

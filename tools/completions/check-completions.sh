@@ -23,6 +23,7 @@ out=$(bash --norc --noprofile -c '
     reply memwatch run --json = "$dir/memwatch.ba"
     reply memwatch run --json memwatch-no-such-command-
     reply memwatch run --live = al
+    reply memwatch view --h
 ' sh "$dir")
 expect() {
     line=$(echo "$out" | sed -n "$1p")
@@ -33,7 +34,7 @@ expect() {
 }
 fail=0
 expect 1 "complete -F _memwatch memwatch" "registration"
-expect 2 "run|listen|help|--help|--version|" "memwatch <TAB>"
+expect 2 "run|listen|view|help|--help|--version|" "memwatch <TAB>"
 expect 3 "--json|--json=|--json-file|" "memwatch run --js<TAB>"
 expect 4 "--until-idle|" "memwatch listen --unt<TAB>"
 expect 5 "auto|always|never|" "memwatch run --color <TAB>"
@@ -42,6 +43,7 @@ expect 7 "$dir/memwatch.bash|" "memwatch run --csv FILE<TAB>"
 expect 8 "$dir/memwatch.bash|" "memwatch run --json=FILE<TAB>"
 expect 9 "|" "memwatch run --json WORD<TAB> (a command, not a file)"
 expect 10 "always|" "memwatch run --live=al<TAB>"
+expect 11 "--html|--help|" "memwatch view --h<TAB>"
 if command -v zsh >/dev/null 2>&1; then
     zsh -n "$dir/_memwatch" || { echo "check-completions: $dir/_memwatch does not parse"; fail=1; }
 fi

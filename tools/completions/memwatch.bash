@@ -3,9 +3,10 @@
 
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
-    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --help --'
+    --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --html --series-buckets --help --'
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
-    --color --socket --until-idle --help'
+    --color --socket --until-idle --series-buckets --help'
+_memwatch_options_view='--html --help'
 
 # Replies with the files matching the word (directories get a slash and no space, to keep going).
 _memwatch_files()
@@ -20,8 +21,10 @@ _memwatch_value()
 {
     local opt=$1 cur=$2
     case $opt in
-    --json | --json-file | --csv | --timeline | --socket)
+    --json | --json-file | --csv | --timeline | --socket | --html)
         _memwatch_files "$cur" ;;
+    --series-buckets)
+        COMPREPLY=($(compgen -W '256 1024 4096 16384' -- "$cur")) ;;
     -i | --interval)
         COMPREPLY=($(compgen -W '100ms 250ms 500ms 1s 2s 5s' -- "$cur")) ;;
     --max-total-rss | --max-per-proc-rss)
@@ -54,10 +57,18 @@ _memwatch()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     COMPREPLY=()
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W 'run listen help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run listen view help --help --version' -- "$cur"))
         return
     fi
     local sub=${COMP_WORDS[1]} i=2 word
+    if [ "$sub" = view ]; then # view REPORT.json --html OUT.html: files, and its two options
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$_memwatch_options_view" -- "$cur"))
+        else
+            _memwatch_files "$cur"
+        fi
+        return
+    fi
     [ "$sub" = run ] || [ "$sub" = listen ] || return
     # Find where the job's words start: after `--`, or at the first word that is neither an option nor
     # an option's value.
@@ -67,7 +78,8 @@ _memwatch()
         --)
             [ "$sub" = run ] && _memwatch_job $((i + 1))
             return ;;
-        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket)
+        -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket \
+        | --html | --series-buckets)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.

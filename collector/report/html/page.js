@@ -12,7 +12,6 @@
   const ROW_H = 26;
   const MIN_SPAN_MS = 1;
   const $ = (id) => document.getElementById(id);
-  const started = performance.now();
 
   /* ---------- units ---------- */
   function fmtKiB(kib) {
@@ -576,7 +575,7 @@
     const v = el('div', 'value', value);
     if (kind) v.appendChild(kindBadge(kind));
     c.appendChild(v);
-    if (note) c.appendChild(el('div', 'note', note));
+    if (note) { const n = el('div', 'note', note); n.title = note; c.appendChild(n); }
     return c;
   }
   function drawCards() {
@@ -717,8 +716,8 @@
   }
   function select(i, fromLanes) {
     S.sel = i;
-    renderRows(true);
     if (i >= 0 && fromLanes) scrollToRow(i);
+    renderRows(true);
     drawLanes();
     writeHash();
   }
@@ -892,7 +891,7 @@
     drawCards(); drawLegend(); buildHead(); wire(); drawTree();
     changed(true);
     drawNow();
-    const firstFrame = performance.now() - started;
+    const firstFrame = performance.now(); // since navigation began: parsing, inflating, the first draw
     document.body.dataset.firstFrameMs = firstFrame.toFixed(1);
     $('mw-status').textContent = M.n + ' processes, ' + M.tlT.length + ' samples; drawn in ' + firstFrame.toFixed(0) + ' ms.';
     if (selftest) {

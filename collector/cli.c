@@ -46,6 +46,8 @@ enum {
     OPT_LEAK_CHECK,
     OPT_LEAK_MIN_GROWTH,
     OPT_LEAK_MIN_DURATION,
+    OPT_HTML,
+    OPT_SERIES_BUCKETS,
 };
 
 static const struct option cli_long_options[] = {
@@ -81,6 +83,8 @@ static const struct option cli_long_options[] = {
     {"leak-check", optional_argument, NULL, OPT_LEAK_CHECK},
     {"leak-min-growth", required_argument, NULL, OPT_LEAK_MIN_GROWTH},
     {"leak-min-duration", required_argument, NULL, OPT_LEAK_MIN_DURATION},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"series-buckets", required_argument, NULL, OPT_SERIES_BUCKETS},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -223,6 +227,20 @@ static int parse_count(const char *option, const char *arg, uint32_t max, uint32
     return 0;
 }
 
+/* How many buckets a process's RSS series may grow to: a whole number in a range that keeps memory bounded. */
+static int parse_series_buckets(const char *arg, uint32_t *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v < CLI_MIN_SERIES_BUCKETS
+        || v > CLI_MAX_SERIES_BUCKETS)
+        return fail(err, errlen, "--series-buckets: '%s' is not a whole number from %u to %u", arg,
+                    CLI_MIN_SERIES_BUCKETS, CLI_MAX_SERIES_BUCKETS);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 /* --leak-check[=report|fail]: a bare one reports. */
 static int parse_leak_check(const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
@@ -310,6 +328,8 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_LEAK_MIN_GROWTH: return parse_growth(arg, &o->leak_min_growth_pct, err, errlen);
     case OPT_LEAK_MIN_DURATION: return parse_leak_duration(arg, &o->leak_min_duration_ms, err, errlen);
     case OPT_TREE_FOLD: return parse_count("--tree-fold", arg, CLI_MAX_TREE_FOLD, &o->tree_fold, err, errlen);
+    case OPT_HTML: o->html_path = arg; return 0;
+    case OPT_SERIES_BUCKETS: return parse_series_buckets(arg, &o->series_buckets, err, errlen);
     default: return parse_gate_option(c, arg, o, err, errlen);
     }
 }
@@ -319,7 +339,7 @@ static bool is_stdout(const char *path) { return path != NULL && strcmp(path, CL
 /* Two reports interleaved on one stream would be neither valid JSON nor valid CSV. */
 static int check_stdout(const struct cli_options *o, char *err, size_t errlen)
 {
-    const char *users[4];
+    const char *users[CLI_OUTPUTS + 1];
     size_t n = 0;
     if (o->json_stdout)
         users[n++] = "--json";
@@ -329,19 +349,22 @@ static int check_stdout(const struct cli_options *o, char *err, size_t errlen)
         users[n++] = "--csv -";
     if (is_stdout(o->timeline_path))
         users[n++] = "--timeline -";
+    if (is_stdout(o->html_path))
+        users[n++] = "--html -";
     if (n > 1)
         return fail(err, errlen, "%s and %s both write to standard output; give one of them a file", users[0],
                     users[1]);
     return 0;
 }
 
-const char *const cli_output_names[CLI_OUTPUTS] = {"--json", "--csv", "--timeline"};
+const char *const cli_output_names[CLI_OUTPUTS] = {"--json", "--csv", "--timeline", "--html"};
 
 void cli_output_paths(const struct cli_options *o, const char *paths[CLI_OUTPUTS])
 {
     paths[CLI_OUT_JSON] = o->json_path;
     paths[CLI_OUT_CSV] = o->csv_path;
     paths[CLI_OUT_TIMELINE] = o->timeline_path;
+    paths[CLI_OUT_HTML] = o->html_path;
 }
 
 static int check_paths(const struct cli_options *o, char *err, size_t errlen)
@@ -385,14 +408,16 @@ static int parse_subcommand(const char *word, struct cli_options *o, char *err, 
         o->command = CLI_COMPARE;
     else if (strcmp(word, "ci-check") == 0)
         o->command = CLI_CI_CHECK;
+    else if (strcmp(word, "view") == 0)
+        o->command = CLI_VIEW;
     else if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
         o->command = CLI_HELP;
     else if (strcmp(word, "--version") == 0 || strcmp(word, "-V") == 0 || strcmp(word, "version") == 0)
         o->command = CLI_VERSION;
     else if (word[0] == '-')
-        return fail(err, errlen, "unknown option '%s' (commands: run, listen, compare, ci-check; see memwatch --help)", word);
+        return fail(err, errlen, "unknown option '%s' (commands: run, listen, compare, ci-check, view; see memwatch --help)", word);
     else
-        return fail(err, errlen, "'%s' is not a command (commands: run, listen, compare, ci-check; see memwatch --help)", word);
+        return fail(err, errlen, "'%s' is not a command (commands: run, listen, compare, ci-check, view; see memwatch --help)", word);
     return 0;
 }
 
@@ -517,6 +542,8 @@ static int check_subcommand_options(const struct cli_options *o, char *err, size
                     "[OPTIONS] -- CMD [ARGS...])");
     if (o->command == CLI_LISTEN && (o->max_total_bytes || o->max_proc_bytes || o->strict_limits || o->kill_on_limit))
         return fail(err, errlen, "memory limits belong to 'memwatch run' (listen has no job to fail)");
+    if (o->command == CLI_LISTEN && o->html_path)
+        return fail(err, errlen, "--html belongs to 'memwatch run' and 'memwatch view'");
     if (o->command == CLI_LISTEN && (o->post_run_cmd || o->post_run_strict))
         return fail(err, errlen, "--post-run-cmd belongs to 'memwatch run'");
     if (o->post_run_strict && !o->post_run_cmd)
@@ -532,6 +559,46 @@ static int check_subcommand_options(const struct cli_options *o, char *err, size
     return 0;
 }
 
+/* memwatch view REPORT.json --html OUT.html: the report and the page, in any order. */
+static int parse_view(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+    static const struct option view_options[] = {
+        {"html", required_argument, NULL, OPT_HTML},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    /* As in parse_words: getopt sees the words after "view" (indices one less than argv's), afresh. "+": it
+     * stops at the report's name, taken here, then goes on (no permutation of argv). */
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int c = getopt_long(argc - 1, argv + 1, "+:h", view_options, NULL);
+        if (c == -1) {
+            if (optind + 1 >= argc)
+                break;
+            if (o->view_report)
+                return fail(err, errlen, "view reads one report ('%s' is one too many)", argv[optind + 1]);
+            o->view_report = argv[optind + 1];
+            optind++;
+            continue;
+        }
+        if (c == '?' || c == ':')
+            return bad_option(argv, optind + 1, c, err, errlen);
+        if (c == 'h') {
+            o->command = CLI_HELP;
+            return 0;
+        }
+        o->html_path = optarg;
+    }
+    if (!o->view_report)
+        return fail(err, errlen, "view needs a JSON report (usage: memwatch view REPORT.json --html OUT.html)");
+    if (!o->html_path)
+        return fail(err, errlen, "view needs --html FILE (usage: memwatch view REPORT.json --html OUT.html)");
+    if (!o->html_path[0])
+        return fail(err, errlen, "--html: the file name is empty");
+    return 0;
+}
+
 /* Returns 0, -1 for a usage error, or the exit status a refusal of another kind calls for. */
 static int parse_words(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
 {
@@ -540,6 +607,7 @@ static int parse_words(int argc, char **argv, struct cli_options *o, char *err, 
     o->tree_fold = CLI_DEFAULT_TREE_FOLD;
     o->leak_min_growth_pct = CLI_DEFAULT_LEAK_MIN_GROWTH_PCT;
     o->leak_min_duration_ms = CLI_DEFAULT_LEAK_MIN_DURATION_MS;
+    o->series_buckets = CLI_DEFAULT_SERIES_BUCKETS;
     if (argc < 2)
         return fail(err, errlen, "no command (usage: memwatch run [OPTIONS] -- CMD [ARGS...])");
     if (parse_subcommand(argv[1], o, err, errlen) != 0)
@@ -548,6 +616,8 @@ static int parse_words(int argc, char **argv, struct cli_options *o, char *err, 
         return fail(err, errlen, "%s takes no arguments ('%s')", argv[1], argv[2]);
     if (o->command == CLI_HELP || o->command == CLI_VERSION)
         return 0;
+    if (o->command == CLI_VIEW)
+        return parse_view(argc, argv, o, err, errlen);
     struct cli_words w = {.argc = argc, .argv = argv, .bare_json_next = -1};
     /* getopt sees the words after the subcommand (optind 0: glibc starts afresh, as a second parse in one
      * process needs once it has permuted); its indices are one less than argv's. */
@@ -605,6 +675,7 @@ void cli_print_help(FILE *out)
           "       memwatch listen [OPTIONS]\n"
           "       memwatch compare [OPTIONS] BASE.json CANDIDATE.json\n"
           "       memwatch ci-check --baseline BASE.json [OPTIONS] [--] CMD [ARGS...]\n"
+          "       memwatch view REPORT.json --html OUT.html\n"
           "       memwatch --version | --help\n"
           "\n"
           "Runs CMD and reports the memory of its whole process tree: each process's peak\n"
@@ -617,6 +688,7 @@ void cli_print_help(FILE *out)
           "      --json-file FILE same as --json=FILE\n"
           "      --csv FILE       per-process CSV (- for stdout)\n"
           "      --timeline FILE  total RSS over time as CSV (- for stdout)\n"
+          "      --html FILE      one self-contained HTML page to open in a browser (no network)\n"
           "  -q, --quiet          no human summary (it goes to stderr)\n"
           "      --include REGEX  list only processes whose command line matches (POSIX ERE)\n"
           "      --exclude REGEX  hide processes whose command line matches (after --include)\n"
@@ -642,6 +714,8 @@ void cli_print_help(FILE *out)
           "                       =fail: a finding fails (exit 12) a job that succeeded\n"
           "      --leak-min-growth PCT    growth a finding needs (default 50%)\n"
           "      --leak-min-duration DUR  life a finding needs (default 60s)\n"
+          "      --series-buckets N   the most buckets each process's RSS series keeps (16..65536,\n"
+          "                       default 1024): finer swimlanes for long jobs, 8 bytes a bucket\n"
           "  compare and ci-check (a regression: a gated figure grew by more than every allowance given;\n"
           "  neither given: 10% and 1MiB):\n"
           "      --threshold PCT      allowed growth in percent: 10%, 2.5\n"
@@ -655,6 +729,7 @@ void cli_print_help(FILE *out)
           "  listen only:\n"
           "      --socket PATH    listen on PATH instead of a fresh private directory\n"
           "      --until-idle     stop when the last reporting process has ended\n"
+          "  view: writes the HTML page of a JSON report (memwatch's, or the original tool's)\n"
           "\n"
           "Exit status: CMD's own; 128+N if CMD died of signal N; 10 or 11 CMD succeeded but a limit was\n"
           "breached (CMD's own failure wins); 12 CMD succeeded within its limits but --leak-check=fail\n"

@@ -12,6 +12,9 @@
 #define CLI_ERROR_MAX 512
 #define CLI_DEFAULT_INTERVAL_MS 500u
 #define CLI_MAX_INTERVAL_MS (3600u * 1000u)
+#define CLI_DEFAULT_SERIES_BUCKETS 1024u /* --series-buckets */
+#define CLI_MIN_SERIES_BUCKETS 16u
+#define CLI_MAX_SERIES_BUCKETS 65536u
 #define CLI_STDOUT_PATH "-" /* an output path that means standard output */
 #define CLI_DEFAULT_TREE_FOLD 5u
 #define CLI_DEFAULT_LEAK_MIN_GROWTH_PCT 50u
@@ -31,7 +34,7 @@ enum cli_exit {
     CLI_EXIT_NOT_FOUND = 127, /* command not found */
 };
 
-enum cli_command { CLI_RUN, CLI_LISTEN, CLI_COMPARE, CLI_CI_CHECK, CLI_HELP, CLI_VERSION };
+enum cli_command { CLI_RUN, CLI_LISTEN, CLI_COMPARE, CLI_CI_CHECK, CLI_VIEW, CLI_HELP, CLI_VERSION };
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 enum cli_live { CLI_LIVE_AUTO, CLI_LIVE_ALWAYS, CLI_LIVE_NEVER }; /* --live[=WHEN], --no-live */
 
@@ -42,6 +45,8 @@ struct cli_options {
     const char *json_path;
     const char *csv_path;      /* CLI_STDOUT_PATH: standard output */
     const char *timeline_path; /* CLI_STDOUT_PATH: standard output */
+    const char *html_path;     /* --html: the self-contained HTML page */
+    uint32_t series_buckets;   /* --series-buckets: the most buckets a process's RSS series keeps */
     bool quiet;
     const char *include;
     const char *exclude;
@@ -63,6 +68,8 @@ struct cli_options {
     /* listen */
     const char *socket_path; /* NULL: a private directory is made */
     bool until_idle;
+    /* view: the JSON report to read */
+    const char *view_report;
     /* compare and ci-check: the gate (has_*: given by the user; neither given: the defaults) */
     const char *baseline_path;  /* compare: BASE.json; ci-check: --baseline */
     const char *candidate_path; /* compare: CANDIDATE.json */
@@ -80,7 +87,7 @@ struct cli_options {
 
 /* The report files, in one order everywhere: their option names and the paths the user gave (NULL when not
  * asked for; --json to stdout has no path). */
-enum cli_output { CLI_OUT_JSON, CLI_OUT_CSV, CLI_OUT_TIMELINE, CLI_OUTPUTS };
+enum cli_output { CLI_OUT_JSON, CLI_OUT_CSV, CLI_OUT_TIMELINE, CLI_OUT_HTML, CLI_OUTPUTS };
 extern const char *const cli_output_names[CLI_OUTPUTS];
 void cli_output_paths(const struct cli_options *o, const char *paths[CLI_OUTPUTS]);
 

@@ -571,8 +571,10 @@ static void series_merge_pairs(struct jt_series *s)
     s->bucket_ns *= 2;
 }
 
-int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib)
+int jt_series_add_max(struct jt_series *s, int64_t t_ns, uint64_t kib, uint32_t max)
 {
+    if (max < 2)
+        max = 2;
     if (!s->max_kib) {
         s->max_kib = calloc(JT_SERIES_FIRST_CAP, sizeof *s->max_kib);
         if (!s->max_kib)
@@ -584,7 +586,7 @@ int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib)
     if (t_ns < s->t0_ns)
         t_ns = s->t0_ns;
     int64_t idx = (t_ns - s->t0_ns) / s->bucket_ns;
-    while (idx >= JT_SERIES_MAX) {
+    while (idx >= max) {
         series_merge_pairs(s);
         idx = (t_ns - s->t0_ns) / s->bucket_ns;
     }
@@ -592,8 +594,8 @@ int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib)
         uint32_t cap = s->cap;
         while (cap <= (uint32_t)idx)
             cap *= 2;
-        if (cap > JT_SERIES_MAX)
-            cap = JT_SERIES_MAX;
+        if (cap > max)
+            cap = max;
         uint64_t *m = realloc(s->max_kib, cap * sizeof *m);
         if (!m)
             return -1;
@@ -605,6 +607,22 @@ int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib)
     if (kib > s->max_kib[idx])
         s->max_kib[idx] = kib;
     return 0;
+}
+
+int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib)
+{
+    return jt_series_add_max(s, t_ns, kib, JT_SERIES_DEFAULT);
+}
+
+/* A process's series grows to the table's maximum while the budget lasts; after that, only to the floor. */
+static void series_record(struct jobtable *jt, struct jt_series *s, int64_t t_ns, uint64_t kib)
+{
+    uint32_t max = jt->series_max ? jt->series_max : JT_SERIES_DEFAULT;
+    if (jt->series_buckets >= JT_SERIES_BUDGET && max > JT_SERIES_FLOOR)
+        max = s->cap > JT_SERIES_FLOOR ? s->cap : JT_SERIES_FLOOR;
+    uint32_t before = s->cap;
+    if (jt_series_add_max(s, t_ns, kib, max) == 0 && s->cap > before && s->cap > JT_SERIES_FLOOR)
+        jt->series_buckets += s->cap - (before > JT_SERIES_FLOOR ? before : JT_SERIES_FLOOR);
 }
 
 struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_desc *d, uint64_t rss_kib)
@@ -639,7 +657,7 @@ struct jt_process *jobtable_observed(struct jobtable *jt, const struct jt_image_
     }
     p->last_rss_kib = rss_kib;
     p->last_rss_ns = d->t_ns;
-    jt_series_add(&p->series, d->t_ns, rss_kib);
+    series_record(jt, &p->series, d->t_ns, rss_kib);
     return p;
 }
 

@@ -38,9 +38,13 @@ enum jt_source {
     JT_SOURCE_REAPER = 1u << 2, /* memwatch's own wait, or a parent's wait hook */
 };
 
-/* A bounded RSS series: at most JT_SERIES_MAX buckets; when full, neighbours merge and the bucket width
- * doubles, so each bucket's maximum (and so the exact peak) survives. */
-#define JT_SERIES_MAX 64
+/* A bounded RSS series: it grows with the process's life up to its maximum of buckets (jobtable.series_max,
+ * --series-buckets); when full, neighbours merge and the bucket width doubles, so each bucket's maximum (and
+ * so the exact peak) survives. */
+#define JT_SERIES_DEFAULT 1024u  /* buckets a series may grow to unless told */
+#define JT_SERIES_LIMIT 65536u   /* the most any series holds (and a report read back may) */
+#define JT_SERIES_FLOOR 64u      /* what every series may reach even once the budget is spent */
+#define JT_SERIES_BUDGET 2097152u /* buckets (16 MiB) all series may take beyond the floor: memory stays bounded */
 struct jt_series {
     int64_t t0_ns;
     int64_t bucket_ns;
@@ -188,6 +192,8 @@ struct jobtable {
     struct jt_group_samples group_samples;
     struct jt_job job;
     struct jt_stats stats;
+    uint32_t series_max;     /* buckets a process's series may grow to; 0: JT_SERIES_DEFAULT */
+    uint64_t series_buckets; /* buckets allocated over all series, against JT_SERIES_BUDGET */
 };
 
 /* A process image as the agent or the poller describes it. */
@@ -334,7 +340,9 @@ const char *jobtable_group_name(const struct jt_image *img);
 const char *jobtable_group_key(const struct jobtable *jt, const struct jt_process *p, const struct jt_image *img,
                                char *buf);
 
-/* Adds a point to a series (exposed for unit tests and for readers that rebuild a table). */
+/* Adds a point to a series of at most max buckets (exposed for unit tests and for readers that rebuild a
+ * table); jt_series_add's maximum is JT_SERIES_DEFAULT. */
+int jt_series_add_max(struct jt_series *s, int64_t t_ns, uint64_t kib, uint32_t max);
 int jt_series_add(struct jt_series *s, int64_t t_ns, uint64_t kib);
 
 #endif

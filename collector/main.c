@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "compare/compare_command.h"
 #include "session.h"
+#include "viewer.h"
 
 int main(int argc, char **argv)
 {
@@ -21,6 +22,7 @@ int main(int argc, char **argv)
     case CLI_RUN:
     case CLI_CI_CHECK: return session_run(&opt);
     case CLI_COMPARE: return compare_command(&opt);
+    case CLI_VIEW: return viewer_run(&opt);
     }
     return CLI_EXIT_FAILURE;
 }

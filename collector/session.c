@@ -381,7 +381,8 @@ static int write_reports(struct session *s, int *exit_code)
         rc = -1;
     }
     session_formatter formats[CLI_OUTPUTS] = {[CLI_OUT_JSON] = report_json_write, [CLI_OUT_CSV] = report_csv_write,
-                                              [CLI_OUT_TIMELINE] = report_timeline_write};
+                                              [CLI_OUT_TIMELINE] = report_timeline_write,
+                                              [CLI_OUT_HTML] = report_html_write};
     for (int i = 0; i < CLI_OUTPUTS; i++) {
         if (!s->out_used[i])
             continue;
@@ -456,6 +457,7 @@ static int session_prepare(struct session *s, const struct cli_options *opt, cha
     s->opt = opt;
     s->epoll_fd = s->signal_fd = s->timer_fd = -1;
     jobtable_init(&s->jt);
+    s->jt.series_max = opt->series_buckets;
     sigprocmask(SIG_BLOCK, NULL, &s->old_mask);
     if (report_filter_init(&s->filter, opt->include, opt->exclude, err, errlen) != 0)
         return -1;

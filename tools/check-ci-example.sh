@@ -49,7 +49,7 @@ run 3 "failing build" --baseline main/memwatch-report.json --report pr.json -- s
 run 2 "no command" --baseline main/memwatch-report.json
 echo '{ not json' >broken.json
 run 125 "broken baseline" --baseline broken.json -- "$alloc" 8 10
-grep -q "broken.json: not valid JSON" err.txt || { say "a broken baseline is not named"; fail=1; }
+grep -q "broken.json' is not a memwatch report: not valid JSON" err.txt || { say "a broken baseline is not named"; fail=1; }
 
 grep -q "memwatch-ci.sh" "$dir/memwatch.yml" || { say "the workflow does not run memwatch-ci.sh"; fail=1; }
 [ "$fail" -eq 0 ] && say "the CI example profiles, passes a like run and fails a heavier one"

@@ -1,15 +1,11 @@
 /* Two runs side by side: the figures of each, their change, and the gate's verdict on it. */
 #include "compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "../outfile.h"
 
-#define COMPARE_FILE_MAX (1024L * 1024 * 1024) /* a report larger than 1 GiB is not one memwatch wrote */
 
 static const char *const compare_metric_names[COMPARE_METRICS] = {
     [COMPARE_TOTAL] = "total",       [COMPARE_TOTAL_UPPER] = "total-upper", [COMPARE_LARGEST] = "largest",
@@ -72,103 +68,6 @@ const char *compare_status_name(enum compare_status s)
     return "?";
 }
 
-/* The whole file, NUL-terminated; "-" is standard input. */
-static char *compare_slurp(const char *path, char *err, size_t errlen)
-{
-    char why[128];
-    bool std_in = strcmp(path, "-") == 0;
-    FILE *f = std_in ? stdin : fopen(path, "r");
-    struct stat st;
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, outfile_errno_text(errno, why, sizeof why));
-        return NULL;
-    }
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory, not a report", path);
-        fclose(f);
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *text = malloc(cap);
-    while (text != NULL) {
-        if (len + 1 == cap) {
-            char *more = cap >= (size_t)COMPARE_FILE_MAX ? NULL : realloc(text, cap * 2);
-            if (more == NULL) {
-                snprintf(err, errlen, "%s: larger than 1 GiB, not a report", path);
-                free(text);
-                text = NULL;
-                break;
-            }
-            text = more;
-            cap *= 2;
-        }
-        size_t n = fread(text + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "%s: cannot read: %s", path, outfile_errno_text(errno, why, sizeof why));
-                free(text);
-                text = NULL;
-            }
-            break;
-        }
-    }
-    if (text == NULL && err[0] == '\0')
-        snprintf(err, errlen, "%s: out of memory", path);
-    if (text != NULL && len == 0) {
-        snprintf(err, errlen, "%s: empty file, not a report", path);
-        free(text);
-        text = NULL;
-    }
-    if (text != NULL) {
-        text[len] = '\0';
-        if (strlen(text) != len) {
-            snprintf(err, errlen, "%s: holds a NUL byte: not a JSON report", path);
-            free(text);
-            text = NULL;
-        }
-    }
-    if (!std_in)
-        fclose(f);
-    return text;
-}
-
-int compare_run_parse(struct compare_run *run, const char *path, const char *text, char *err, size_t errlen)
-{
-    memset(run, 0, sizeof *run);
-    run->path = path;
-    char why[512];
-    if (report_json_read(text, &run->jt, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        return -1;
-    }
-    /* memwatch always names itself; the original tool never did. */
-    run->seed = run->jt.job.memwatch_version == NULL;
-    if (report_view_build(&run->view, &run->jt, NULL) != 0) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        jobtable_free(&run->jt);
-        return -1;
-    }
-    return 0;
-}
-
-int compare_run_load(struct compare_run *run, const char *path, char *err, size_t errlen)
-{
-    err[0] = '\0';
-    char *text = compare_slurp(path, err, errlen);
-    if (text == NULL)
-        return -1;
-    int rc = compare_run_parse(run, path, text, err, errlen);
-    free(text);
-    return rc;
-}
-
-void compare_run_free(struct compare_run *run)
-{
-    report_view_free(&run->view);
-    jobtable_free(&run->jt);
-}
-
 static struct compare_figure compare_peak_figure(struct jt_peak peak, const char *detail)
 {
     return (struct compare_figure){.known = peak.kind != JT_PEAK_NONE, .value = (double)peak.kib,
@@ -176,7 +75,7 @@ static struct compare_figure compare_peak_figure(struct jt_peak peak, const char
 }
 
 /* A job-wide figure of one run. */
-static struct compare_figure compare_job_figure(const struct compare_run *run, enum compare_metric m)
+static struct compare_figure compare_job_figure(const struct report_file *run, enum compare_metric m)
 {
     const struct report_view *v = &run->view;
     struct compare_figure f = {.known = true, .kind = JT_PEAK_EXACT};
@@ -322,7 +221,7 @@ static void compare_count(struct compare_result *r, const struct compare_row *ro
     }
 }
 
-int compare_build(struct compare_result *r, const struct compare_run *base, const struct compare_run *cand,
+int compare_build(struct compare_result *r, const struct report_file *base, const struct report_file *cand,
                   const struct compare_gate *gate)
 {
     memset(r, 0, sizeof *r);

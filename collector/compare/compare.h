@@ -79,17 +79,9 @@ struct compare_row {
     enum compare_status status;
 };
 
-/* One side's report: its file and what it is. */
-struct compare_run {
-    const char *path;        /* as the user named it */
-    struct jobtable jt;
-    struct report_view view;
-    bool seed;               /* the original tool's schema: peaks are sampled, bounds unknown */
-};
-
 struct compare_result {
-    const struct compare_run *base;
-    const struct compare_run *cand;
+    const struct report_file *base;
+    const struct report_file *cand;
     struct compare_gate gate;
     struct compare_row *rows; /* job-wide rows (COMPARE_TOTAL..COMPARE_COUNT), then groups, worst first */
     size_t n_rows;
@@ -98,15 +90,8 @@ struct compare_result {
     const struct compare_row *worst; /* the largest gated regression, or NULL */
 };
 
-/* Reads a report file ("-": standard input) into run; 0, or -1 with "base.json: not valid JSON (near byte
- * 3)" (the path, then the problem) in err. */
-int compare_run_load(struct compare_run *run, const char *path, char *err, size_t errlen);
-/* The same from the report's text (path names it in messages). */
-int compare_run_parse(struct compare_run *run, const char *path, const char *text, char *err, size_t errlen);
-void compare_run_free(struct compare_run *run);
-
 /* Compares two loaded runs; 0, or -1 on allocation failure. */
-int compare_build(struct compare_result *r, const struct compare_run *base, const struct compare_run *cand,
+int compare_build(struct compare_result *r, const struct report_file *base, const struct report_file *cand,
                   const struct compare_gate *gate);
 void compare_free(struct compare_result *r);
 /* Whether the gate fails. */

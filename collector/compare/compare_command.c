@@ -86,7 +86,7 @@ int compare_command(const struct cli_options *opt)
     char err[COMPARE_ERROR_MAX] = "";
     struct compare_output json = {"--json", opt->json_stdout, opt->json_path, .used = false};
     struct compare_output md = {"--markdown", opt->markdown_stdout, opt->markdown_path, .used = false};
-    struct compare_run base, cand;
+    struct report_file base, cand;
     struct compare_gate gate;
     struct compare_result r;
 
@@ -95,15 +95,15 @@ int compare_command(const struct cli_options *opt)
         compare_output_discard(&json);
         return CLI_EXIT_FAILURE;
     }
-    if (compare_run_load(&base, opt->baseline_path, err, sizeof err) != 0) {
+    if (report_file_load(&base, opt->baseline_path, err, sizeof err) != 0) {
         compare_say("compare", err);
         compare_output_discard(&json);
         compare_output_discard(&md);
         return CLI_EXIT_FAILURE;
     }
-    if (compare_run_load(&cand, opt->candidate_path, err, sizeof err) != 0) {
+    if (report_file_load(&cand, opt->candidate_path, err, sizeof err) != 0) {
         compare_say("compare", err);
-        compare_run_free(&base);
+        report_file_free(&base);
         compare_output_discard(&json);
         compare_output_discard(&md);
         return CLI_EXIT_FAILURE;
@@ -128,8 +128,8 @@ int compare_command(const struct cli_options *opt)
         rc = !ok ? CLI_EXIT_FAILURE : compare_failed(&r) ? CLI_EXIT_COMPARE_REGRESSION : 0;
         compare_free(&r);
     }
-    compare_run_free(&cand);
-    compare_run_free(&base);
+    report_file_free(&cand);
+    report_file_free(&base);
     return rc;
 }
 
@@ -146,7 +146,7 @@ int ci_check_prepare(struct ci_check *c, const struct cli_options *opt, char *er
         c->baseline_out_used = true;
     } else {
         char why[COMPARE_ERROR_MAX];
-        if (compare_run_load(&c->baseline, opt->baseline_path, why, sizeof why) != 0) {
+        if (report_file_load(&c->baseline, opt->baseline_path, why, sizeof why) != 0) {
             snprintf(err, errlen, "ci-check: --baseline %s", why);
             return -1;
         }
@@ -166,7 +166,7 @@ void ci_check_discard(struct ci_check *c)
         outfile_discard(&c->baseline_out);
     compare_output_discard(&c->markdown);
     if (c->baseline_loaded)
-        compare_run_free(&c->baseline);
+        report_file_free(&c->baseline);
     c->baseline_out_used = c->baseline_loaded = false;
 }
 
@@ -217,10 +217,10 @@ int ci_check_conclude(struct ci_check *c, const struct cli_options *opt, const c
     if (!c->baseline_loaded)
         return ci_check_first_run(c, opt, report_path, exit_code);
     char err[COMPARE_ERROR_MAX] = "";
-    struct compare_run cand;
+    struct report_file cand;
     struct compare_gate gate;
     struct compare_result r;
-    if (compare_run_load(&cand, report_path, err, sizeof err) != 0) {
+    if (report_file_load(&cand, report_path, err, sizeof err) != 0) {
         compare_say("ci-check", err);
         ci_check_discard(c);
         return exit_code ? exit_code : CLI_EXIT_FAILURE;
@@ -244,7 +244,7 @@ int ci_check_conclude(struct ci_check *c, const struct cli_options *opt, const c
         rc = !ok ? CLI_EXIT_FAILURE : compare_failed(&r) ? CLI_EXIT_REGRESSION : 0;
         compare_free(&r);
     }
-    compare_run_free(&cand);
+    report_file_free(&cand);
     ci_check_discard(c);
     /* The job's own failure, and a breached limit, come first. */
     return exit_code != 0 ? exit_code : rc;

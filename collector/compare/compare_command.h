@@ -28,7 +28,7 @@ struct compare_output {
 /* ci-check's own state beside the run's: the baseline (read and checked before the job starts, or proven
  * writable when it does not exist yet) and the Markdown output. */
 struct ci_check {
-    struct compare_run baseline;
+    struct report_file baseline;
     bool baseline_loaded;
     struct outfile baseline_out; /* the baseline to write: it did not exist */
     bool baseline_out_used;

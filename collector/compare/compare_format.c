@@ -222,7 +222,7 @@ static void compare_text_row(struct compare_text *t, const struct compare_row *r
     compare_text_line(t, line);
 }
 
-static void compare_text_run(struct compare_text *t, const char *role, const struct compare_run *run)
+static void compare_text_run(struct compare_text *t, const char *role, const struct report_file *run)
 {
     char line[COMPARE_LINE_MAX], start[64], *cmd = jobtable_join_argv(run->jt.job.argv, run->jt.job.argc);
     report_format_instant(&run->jt, run->jt.job.start_ns, start, sizeof start);
@@ -330,7 +330,7 @@ static void compare_json_number(struct compare_json *b, cJSON *obj, const char *
     compare_json_add(b, obj, key, known && isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
 }
 
-static cJSON *compare_json_run(struct compare_json *b, const struct compare_run *run)
+static cJSON *compare_json_run(struct compare_json *b, const struct report_file *run)
 {
     char start[64];
     cJSON *o = compare_json_check(b, cJSON_CreateObject());
@@ -480,7 +480,7 @@ static void compare_md_row(struct report_out *o, const struct compare_row *row)
                       rel[0] ? " (" : "", rel, rel[0] ? ")" : "", compare_change_kind(row));
 }
 
-static void compare_md_run(struct report_out *o, const char *role, const struct compare_run *run)
+static void compare_md_run(struct report_out *o, const char *role, const struct report_file *run)
 {
     char start[64];
     report_format_instant(&run->jt, run->jt.job.start_ns, start, sizeof start);

@@ -100,6 +100,11 @@ int64_t report_since_start_ns(const struct jobtable *jt, int64_t mono_ns)
     return d > 0 ? d : 0;
 }
 
+int64_t report_elapsed_ms(const struct jobtable *jt, int64_t mono_ns)
+{
+    return (report_since_start_ns(jt, mono_ns) + 500000) / 1000000;
+}
+
 bool report_peak_has_time(const struct jt_peak *peak)
 {
     return peak->kind != JT_PEAK_NONE && peak->at_ns != 0;

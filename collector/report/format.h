@@ -24,6 +24,8 @@ void report_signal_name(int sig, char *buf, size_t len);
 void report_format_instant(const struct jobtable *jt, int64_t mono_ns, char *buf, size_t len);
 /* Nanoseconds from the job's start to mono_ns, never negative. */
 int64_t report_since_start_ns(const struct jobtable *jt, int64_t mono_ns);
+/* Milliseconds from the job's start to mono_ns, rounded to the nearest (how the timeline is written). */
+int64_t report_elapsed_ms(const struct jobtable *jt, int64_t mono_ns);
 /* Whether a peak carries the instant it was reached. */
 bool report_peak_has_time(const struct jt_peak *peak);
 

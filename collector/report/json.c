@@ -515,6 +515,22 @@ static bool json_put_members(struct report_out *o, const cJSON *root)
     return true;
 }
 
+/* The job-wide samples (the timeline CSV's rows), streamed as three arrays of one line each: a report read
+ * back (memwatch view) draws the total over time from them. */
+static void json_put_timeline(struct report_out *o, const struct jobtable *jt)
+{
+    report_out_puts(o, ",\n" JSON_INDENT "\"timeline\": {\"elapsed_ms\": [");
+    for (size_t i = 0; i < jt->n_samples; i++)
+        report_out_printf(o, i ? ",%lld" : "%lld", (long long)report_elapsed_ms(jt, jt->samples[i].t_ns));
+    report_out_puts(o, "],\n" JSON_ITEM_INDENT "\"total_kib\": [");
+    for (size_t i = 0; i < jt->n_samples; i++)
+        report_out_printf(o, i ? ",%llu" : "%llu", (unsigned long long)jt->samples[i].total_kib);
+    report_out_puts(o, "],\n" JSON_ITEM_INDENT "\"process_count\": [");
+    for (size_t i = 0; i < jt->n_samples; i++)
+        report_out_printf(o, i ? ",%u" : "%u", jt->samples[i].process_count);
+    report_out_puts(o, "]}");
+}
+
 int report_json_write(FILE *out, const struct report_view *v)
 {
     struct json_builder b = {.jt = v->jt, .failed = false};
@@ -533,7 +549,9 @@ int report_json_write(FILE *out, const struct report_view *v)
             b.failed = true;
         cJSON_Delete(p);
     }
-    report_out_puts(&o, v->n_rows ? "\n" JSON_INDENT "]\n}\n" : "]\n}\n");
+    report_out_puts(&o, v->n_rows ? "\n" JSON_INDENT "]" : "]");
+    json_put_timeline(&o, v->jt);
+    report_out_puts(&o, "\n}\n");
     int rc = report_out_finish(&o);
     if (b.failed) {
         errno = ENOMEM;

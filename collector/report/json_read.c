@@ -321,8 +321,8 @@ static int read_series(struct reader *r, const cJSON *obj, const char *path, str
     int size = cJSON_GetArraySize(max);
     if (size == 0)
         return 0;
-    if (size > JT_SERIES_MAX)
-        return read_fail(r, "%smax_kib: %d buckets, at most %d", spath, size, JT_SERIES_MAX);
+    if (size > (int)JT_SERIES_LIMIT)
+        return read_fail(r, "%smax_kib: %d buckets, at most %u", spath, size, JT_SERIES_LIMIT);
     if (read_u64(r, series, spath, "bucket_ms", true, &bucket_ms) != 0
         || read_instant(r, series, spath, "t0", true, &s->t0_ns) != 0)
         return -1;
@@ -598,7 +598,51 @@ static int read_job(struct reader *r, const cJSON *root)
     return 0;
 }
 
-/* The timeline is not in the JSON; its highest point is, and it keeps the sampled total peak. */
+/* One array of the timeline: whole numbers, n of them (n is set by the first array read). */
+static int read_timeline_array(struct reader *r, const cJSON *tl, const char *key, int *n, const cJSON **out)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(tl, key), *v;
+    if (!cJSON_IsArray(arr))
+        return read_fail(r, "timeline.%s: expected an array of numbers", key);
+    int size = cJSON_GetArraySize(arr), i = 0;
+    if (*n >= 0 && size != *n)
+        return read_fail(r, "timeline.%s: %d values, the other arrays have %d", key, size, *n);
+    cJSON_ArrayForEach(v, arr)
+    {
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > READ_NUMBER_MAX)
+            return read_fail(r, "timeline.%s[%d]: expected a whole number", key, i);
+        i++;
+    }
+    *n = size;
+    *out = arr->child;
+    return 0;
+}
+
+/* The job-wide samples, when the report has them (memwatch's since the HTML report; the seed's never). */
+static int read_timeline(struct reader *r, const cJSON *root, bool *found)
+{
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "timeline");
+    const cJSON *t, *kib, *count;
+    int n = -1;
+    *found = false;
+    if (read_absent(tl))
+        return 0;
+    if (!cJSON_IsObject(tl))
+        return read_fail(r, "timeline: expected an object");
+    if (read_timeline_array(r, tl, "elapsed_ms", &n, &t) != 0 || read_timeline_array(r, tl, "total_kib", &n, &kib) != 0
+        || read_timeline_array(r, tl, "process_count", &n, &count) != 0)
+        return -1;
+    for (; t && kib && count; t = t->next, kib = kib->next, count = count->next) {
+        int64_t at = r->jt->job.start_ns + (int64_t)t->valuedouble * 1000000;
+        uint32_t procs = count->valuedouble > UINT32_MAX ? UINT32_MAX : (uint32_t)count->valuedouble;
+        if (jobtable_add_sample(r->jt, at, (uint64_t)kib->valuedouble, procs) != 0)
+            return read_fail(r, "timeline: out of memory");
+    }
+    *found = n > 0;
+    return 0;
+}
+
+/* Without a timeline, its highest point still is in the report, and it keeps the sampled total peak. */
 static int read_total_peak(struct reader *r, const cJSON *root)
 {
     uint64_t samples = 0, kib = 0;
@@ -658,8 +702,9 @@ static int read_report(struct reader *r, const cJSON *root)
     if (cJSON_GetObjectItemCaseSensitive(root, "start_time") == NULL &&
         cJSON_GetObjectItemCaseSensitive(root, "processes") == NULL)
         return read_fail(r, "not a memwatch report (no start_time, no processes)");
-    if (read_job(r, root) != 0 || read_processes(r, root) != 0 || read_total_peak(r, root) != 0
-        || read_groups(r, root) != 0)
+    bool timeline = false;
+    if (read_job(r, root) != 0 || read_processes(r, root) != 0 || read_timeline(r, root, &timeline) != 0
+        || (!timeline && read_total_peak(r, root) != 0) || read_groups(r, root) != 0)
         return -1;
     r->jt->stats.agent_images = 0; /* counted by the replay, not by the run */
     return 0;

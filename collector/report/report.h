@@ -172,10 +172,26 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
 int report_json_write(FILE *out, const struct report_view *v);
 int report_csv_write(FILE *out, const struct report_view *v);
 int report_timeline_write(FILE *out, const struct report_view *v);
+/* One self-contained HTML page (no network, no other file) that draws the job's memory. */
+int report_html_write(FILE *out, const struct report_view *v);
 
 /* Reads a JSON report (memwatch's, or the seed's) back into a job table (for compare and for tests). jt is
  * initialised by the call; the caller frees it with jobtable_free. Returns 0, or -1 with a message in err
  * (then jt is left empty). */
 int report_json_read(const char *text, struct jobtable *jt, char *err, size_t errlen);
+
+/* A report read back from a file ("-": standard input): its table, and its view (unfiltered). */
+struct report_file {
+    const char *path; /* as the user named it, for messages */
+    struct jobtable jt;
+    struct report_view view;
+    bool seed; /* the original tool's schema: peaks are sampled, bounds unknown */
+};
+/* 0, or -1 with one line in err naming the file: "cannot read 'x.json': No such file or directory (ENOENT)",
+ * "'x.json' is not a memwatch report: not valid JSON (near byte 3)". */
+int report_file_load(struct report_file *rf, const char *path, char *err, size_t errlen);
+/* The same from the report's text. */
+int report_file_parse(struct report_file *rf, const char *path, const char *text, char *err, size_t errlen);
+void report_file_free(struct report_file *rf);
 
 #endif

@@ -209,7 +209,7 @@ static void compare_bad(struct itest_ctx *ctx)
         {"backwards.json", "{\"start_time\":\"2026-11-22T02:06:18.000Z\",\"end_time\":\"2026-11-21T02:06:19.000Z\","
                            "\"processes\":[]}",
          "before start_time"},
-        {"empty.json", "", "empty"},
+        {"empty.json", "", "not valid JSON"},
     };
     itest_path(ctx, "out.json", out, sizeof out);
     snprintf(opt, sizeof opt, "--json=%s", out);
@@ -309,7 +309,7 @@ static void compare_ci_check(struct itest_ctx *ctx)
     }
     snprintf(script, sizeof script, "touch %s", itest_path(ctx, "ran", marker, sizeof marker));
     code = ci_check(ctx, (const char *const[]){"/bin/sh", "-c", script, NULL}, NULL, &err);
-    ITEST_CHECK(ctx, code == 125 && err && strstr(err, "baseline.json: not valid JSON"),
+    ITEST_CHECK(ctx, code == 125 && err && strstr(err, "baseline.json' is not a memwatch report: not valid JSON"),
                 "bad baseline: exit %d, stderr %s", code, err ? err : "");
     ITEST_CHECK(ctx, !itest_exists(marker), "the job ran although the baseline was bad");
     free(err);

@@ -79,6 +79,25 @@ struct bad_case {
     const char *message;
 };
 
+static void test_view(void **state)
+{
+    (void)state;
+    char *argv[] = {"memwatch", "view", "--html", "out.html", "ci.json"};
+    struct cli_options o;
+    char err[CLI_ERROR_MAX];
+    assert_int_equal(parse(ARGC(argv), argv, &o, err), 0);
+    assert_int_equal(o.command, CLI_VIEW);
+    assert_string_equal(o.view_report, "ci.json");
+    assert_string_equal(o.html_path, "out.html");
+    char *run[] = {"memwatch", "run", "--html=p.html", "--series-buckets", "4096", "--", "make"};
+    assert_int_equal(parse(ARGC(run), run, &o, err), 0);
+    assert_string_equal(o.html_path, "p.html");
+    assert_int_equal(o.series_buckets, 4096);
+    char *plain[] = {"memwatch", "run", "make"};
+    assert_int_equal(parse(ARGC(plain), plain, &o, err), 0);
+    assert_int_equal(o.series_buckets, CLI_DEFAULT_SERIES_BUCKETS);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -100,7 +119,7 @@ static void test_bad_inputs(void **state)
         {5, {"memwatch", "run", "-i", "-5", "true"},
          "--interval: '-5' is not a duration (e.g. 500, 50ms, 2s; at most 1h)"},
         {3, {"memwatch", "run", "--csv"}, "--csv needs a value"},
-        {2, {"memwatch", "frobnicate"}, "'frobnicate' is not a command (commands: run, listen, compare, ci-check; see memwatch --help)"},
+        {2, {"memwatch", "frobnicate"}, "'frobnicate' is not a command (commands: run, listen, compare, ci-check, view; see memwatch --help)"},
         {3, {"memwatch", "compare", "a.json"},
          "compare needs two reports, one given (usage: memwatch compare [OPTIONS] BASE.json CANDIDATE.json)"},
         {5, {"memwatch", "compare", "a.json", "b.json", "c.json"},
@@ -157,6 +176,17 @@ static void test_bad_inputs(void **state)
         {7, {"memwatch", "run", "--csv", "-", "--timeline", "-", "true"},
          "--csv - and --timeline - both write to standard output; give one of them a file"},
         {4, {"memwatch", "run", "--json-file=", "true"}, "--json-file: the file name is empty"},
+        {2, {"memwatch", "view"}, "view needs a JSON report (usage: memwatch view REPORT.json --html OUT.html)"},
+        {3, {"memwatch", "view", "r.json"}, "view needs --html FILE (usage: memwatch view REPORT.json --html OUT.html)"},
+        {5, {"memwatch", "view", "a.json", "b.json", "--html=x.html"}, "view reads one report ('b.json' is one too many)"},
+        {4, {"memwatch", "view", "--csv=x", "r.json"}, "unknown option '--csv=x' (see memwatch --help)"},
+        {4, {"memwatch", "view", "r.json", "--html="}, "--html: the file name is empty"},
+        {6, {"memwatch", "run", "--html", "a", "--csv", "a"}, "--csv and --html name the same file"},
+        {5, {"memwatch", "run", "--series-buckets=8", "--", "true"},
+         "--series-buckets: '8' is not a whole number from 16 to 65536"},
+        {5, {"memwatch", "run", "--series-buckets=lots", "--", "true"},
+         "--series-buckets: 'lots' is not a whole number from 16 to 65536"},
+        {3, {"memwatch", "listen", "--html=x.html"}, "--html belongs to 'memwatch run' and 'memwatch view'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct cli_options o;
@@ -301,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_run_with_options),    cmocka_unit_test(test_defaults_and_json_stdout),
         cmocka_unit_test(test_job_options_are_not_ours), cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_compare_options),
+        cmocka_unit_test(test_view),
         cmocka_unit_test(test_help_and_version),    cmocka_unit_test(test_listen_options),
         cmocka_unit_test(test_stdout_dash),         cmocka_unit_test(test_empty_command_name),         cmocka_unit_test(test_json_word_that_is_a_command),
     };

@@ -42,7 +42,7 @@ static char *make_report(const char *const *names, const unsigned *kib, const ch
 }
 
 struct pair {
-    struct compare_run base, cand;
+    struct report_file base, cand;
     struct compare_result r;
 };
 
@@ -50,8 +50,8 @@ static void compare_pair(struct pair *p, const char *base_text, const char *cand
 {
     char err[ERR_MAX] = "";
     char *copy = strdup(cand_text); /* make_report's buffer is reused */
-    assert_int_equal(compare_run_parse(&p->base, "base.json", base_text, err, sizeof err), 0);
-    assert_int_equal(compare_run_parse(&p->cand, "cand.json", copy, err, sizeof err), 0);
+    assert_int_equal(report_file_parse(&p->base, "base.json", base_text, err, sizeof err), 0);
+    assert_int_equal(report_file_parse(&p->cand, "cand.json", copy, err, sizeof err), 0);
     free(copy);
     assert_int_equal(compare_build(&p->r, &p->base, &p->cand, g), 0);
 }
@@ -59,8 +59,8 @@ static void compare_pair(struct pair *p, const char *base_text, const char *cand
 static void pair_free(struct pair *p)
 {
     compare_free(&p->r);
-    compare_run_free(&p->cand);
-    compare_run_free(&p->base);
+    report_file_free(&p->cand);
+    report_file_free(&p->base);
 }
 
 static const struct compare_row *find_group(const struct compare_result *r, const char *name)

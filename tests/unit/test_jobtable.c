@@ -597,13 +597,32 @@ static void test_series_keeps_peak_when_full(void **state)
     (void)state;
     struct jt_series s = {0};
     for (int i = 0; i < 10000; i++)
-        assert_int_equal(jt_series_add(&s, (int64_t)i * 10 * MS, i == 4321 ? 999999 : (uint64_t)i % 100), 0);
-    assert_true(s.count <= JT_SERIES_MAX);
+        assert_int_equal(jt_series_add_max(&s, (int64_t)i * 10 * MS, i == 4321 ? 999999 : (uint64_t)i % 100, 64), 0);
+    assert_true(s.count <= 64);
     uint64_t best = 0;
     for (uint32_t i = 0; i < s.count; i++)
         best = s.max_kib[i] > best ? s.max_kib[i] : best;
     assert_int_equal(best, 999999);
     free(s.max_kib);
+}
+
+/* A 20-minute process sampled every 500 ms keeps finer buckets than the old 64 (--series-buckets). */
+static void test_series_grows_with_duration(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc d = DESC(77, 1, "long", JT_SOURCE_POLLER);
+    struct jt_process *p = NULL;
+    for (int i = 0; i < 2400; i++) {
+        d.t_ns = MS + (int64_t)i * 500 * MS;
+        p = jobtable_observed(jt, &d, i == 1234 ? 888888 : 1000 + (uint64_t)i);
+    }
+    assert_non_null(p);
+    assert_true(p->series.count > 512 && p->series.count <= JT_SERIES_DEFAULT);
+    uint64_t best = 0;
+    for (uint32_t i = 0; i < p->series.count; i++)
+        best = p->series.max_kib[i] > best ? p->series.max_kib[i] : best;
+    assert_int_equal(best, 888888);
+    assert_true(jt->series_buckets > 0 && jt->series_buckets <= JT_SERIES_DEFAULT);
 }
 
 static void test_many_processes_live_index(void **state)
@@ -668,6 +687,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identical_command_lines_share_one_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_argv_matches_its_prefix, setup, teardown),
         cmocka_unit_test(test_series_keeps_peak_when_full),
+        cmocka_unit_test_setup_teardown(test_series_grows_with_duration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
         cmocka_unit_test(test_join_argv),
     };

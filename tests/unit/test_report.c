@@ -987,12 +987,17 @@ static void test_json_round_trip(void **state)
     assert_string_equal(back.job.hostname, "builder");
     assert_int_equal(back.job.end_ns - back.job.start_ns, 10 * NS);
 
-    /* Written again, the read table gives the same report, but for the sample count (the timeline is
-     * not in the JSON). */
+    /* The timeline comes back whole: the page of memwatch view draws the total over time from it. */
+    assert_int_equal(back.n_samples, f->jt.n_samples);
+    for (size_t i = 0; i < back.n_samples; i++) {
+        assert_int_equal(back.samples[i].total_kib, f->jt.samples[i].total_kib);
+        assert_int_equal(back.samples[i].process_count, f->jt.samples[i].process_count);
+        assert_int_equal(back.samples[i].t_ns - back.job.start_ns, f->jt.samples[i].t_ns - f->jt.job.start_ns);
+    }
+
+    /* Written again, the read table gives the same report. */
     char *again = json_text(&back, NULL);
     cJSON *j1 = cJSON_Parse(text), *j2 = cJSON_Parse(again);
-    cJSON_DeleteItemFromObject(j1, "samples");
-    cJSON_DeleteItemFromObject(j2, "samples");
     char *t1 = cJSON_Print(j1), *t2 = cJSON_Print(j2);
     assert_string_equal(t1, t2);
     cJSON_free(t1);
@@ -1127,6 +1132,11 @@ static void expect_read_error(const char *text, const char *message)
 static void test_json_read_errors(void **state)
 {
     (void)state;
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"timeline\":{\"elapsed_ms\":[1,2],\"total_kib\":[5],"
+                      "\"process_count\":[1,1]}}", "timeline.total_kib: 1 values, the other arrays have 2");
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"timeline\":{\"elapsed_ms\":[-1],\"total_kib\":[5],"
+                      "\"process_count\":[1]}}", "timeline.elapsed_ms[0]: expected a whole number");
+    expect_read_error(REPORT_HEAD "\"processes\":[],\"timeline\":[]}", "timeline: expected an object");
     expect_read_error("{\"schema_version\":", "not valid JSON");
     expect_read_error("[]", "a report is a JSON object");
     expect_read_error("{\"schema_version\":2}", "schema_version 2 is newer");

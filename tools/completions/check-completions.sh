@@ -27,6 +27,7 @@ out=$(bash --norc --noprofile -c '
     reply memwatch compare --metric tot
     reply memwatch ci-check --baseline b.json --max-inc
     reply memwatch ci-check --baseline b.json -- memwatch-no-such-command-
+    reply memwatch view --h
 ' sh "$dir")
 expect() {
     line=$(echo "$out" | sed -n "$1p")
@@ -37,7 +38,7 @@ expect() {
 }
 fail=0
 expect 1 "complete -F _memwatch memwatch" "registration"
-expect 2 "run|listen|compare|ci-check|help|--help|--version|" "memwatch <TAB>"
+expect 2 "run|listen|compare|ci-check|view|help|--help|--version|" "memwatch <TAB>"
 expect 3 "--json|--json=|--json-file|" "memwatch run --js<TAB>"
 expect 4 "--until-idle|" "memwatch listen --unt<TAB>"
 expect 5 "auto|always|never|" "memwatch run --color <TAB>"
@@ -50,6 +51,7 @@ expect 11 "--threshold|" "memwatch compare --thr<TAB>"
 expect 12 "total|total-upper|" "memwatch compare --metric tot<TAB>"
 expect 13 "--max-increase|" "memwatch ci-check --baseline b.json --max-inc<TAB>"
 expect 14 "|" "a command after ci-check's -- that does not exist"
+expect 15 "--html|--help|" "memwatch view --h<TAB>"
 if command -v zsh >/dev/null 2>&1; then
     zsh -n "$dir/_memwatch" || { echo "check-completions: $dir/_memwatch does not parse"; fail=1; }
 fi

@@ -4,12 +4,13 @@
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
     --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold
-    --leak-check --leak-check= --leak-min-growth --leak-min-duration --help --'
+    --leak-check --leak-check= --leak-min-growth --leak-min-duration --html --series-buckets --help --'
 _memwatch_options_gate='--threshold --max-increase --metric --markdown --markdown='
 _memwatch_options_compare="--json --json= --json-file -q --quiet --color $_memwatch_options_gate --help"
 _memwatch_options_ci_check="$_memwatch_options_run --baseline $_memwatch_options_gate"
 _memwatch_options_listen='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
-    --color --socket --until-idle --group-by --tree-fold --help'
+    --color --socket --until-idle --group-by --tree-fold --series-buckets --help'
+_memwatch_options_view='--html --help'
 
 # Replies with the files matching the word (directories get a slash and no space, to keep going).
 _memwatch_files()
@@ -24,7 +25,7 @@ _memwatch_value()
 {
     local opt=$1 cur=$2
     case $opt in
-    --json | --json-file | --csv | --timeline | --socket | --baseline | --markdown)
+    --json | --json-file | --csv | --timeline | --socket | --baseline | --markdown | --html)
         _memwatch_files "$cur" ;;
     --threshold)
         COMPREPLY=($(compgen -W '5% 10% 20%' -- "$cur")) ;;
@@ -32,6 +33,8 @@ _memwatch_value()
         COMPREPLY=($(compgen -W '1MiB 10MiB 50MiB 100MiB 1GiB' -- "$cur")) ;;
     --metric)
         COMPREPLY=($(compgen -W 'total total-upper largest duration count groups all' -- "$cur")) ;;
+    --series-buckets)
+        COMPREPLY=($(compgen -W '256 1024 4096 16384' -- "$cur")) ;;
     -i | --interval)
         COMPREPLY=($(compgen -W '100ms 250ms 500ms 1s 2s 5s' -- "$cur")) ;;
     --max-total-rss | --max-per-proc-rss)
@@ -74,10 +77,18 @@ _memwatch()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     COMPREPLY=()
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W 'run listen compare ci-check help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run listen compare ci-check view help --help --version' -- "$cur"))
         return
     fi
     local sub=${COMP_WORDS[1]} i=2 word
+    if [ "$sub" = view ]; then # view REPORT.json --html OUT.html: files, and its two options
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$_memwatch_options_view" -- "$cur"))
+        else
+            _memwatch_files "$cur"
+        fi
+        return
+    fi
     if [ "$sub" = compare ]; then
         # Options, and the two reports.
         if [[ $cur == -* ]]; then
@@ -102,7 +113,7 @@ _memwatch()
             return ;;
         -i | --interval | --json-file | --csv | --timeline | --include | --exclude | --color | --colour | --socket | \
             --baseline | --threshold | --max-increase | --metric | --max-total-rss | --max-per-proc-rss | --post-run-cmd | \
-            --group-by | --tree-fold | --leak-min-growth | --leak-min-duration)
+            --group-by | --tree-fold | --leak-min-growth | --leak-min-duration | --html | --series-buckets)
             i=$((i + 2)) ;;
         --json | --*)
             # COMP_WORDBREAKS splits `--json=FILE` into `--json`, `=`, `FILE`.

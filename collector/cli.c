@@ -131,12 +131,12 @@ static int parse_interval(const char *arg, uint32_t *ms, char *err, size_t errle
     return 0;
 }
 
-/* "-" is standard output, as in every Unix tool; --json's stdout has its own path in the session. */
-static void set_json(struct cli_options *o, const char *path)
+/* An output whose file is optional (--json, --markdown): none or "-" is standard output, as in every Unix
+ * tool; standard output then has its own path in the session. */
+static void set_optional_output(const char *path, bool *to_stdout, const char **file)
 {
-    bool to_stdout = path == NULL || strcmp(path, CLI_STDOUT_PATH) == 0;
-    o->json_stdout = to_stdout;
-    o->json_path = to_stdout ? NULL : path;
+    *to_stdout = path == NULL || strcmp(path, CLI_STDOUT_PATH) == 0;
+    *file = *to_stdout ? NULL : path;
 }
 
 /* A memory limit: a size above zero. */
@@ -168,14 +168,6 @@ static int parse_threshold(const char *arg, double *pct, char *err, size_t errle
     return 0;
 }
 
-/* "--markdown" alone: standard output, as --json. */
-static void set_markdown(struct cli_options *o, const char *path)
-{
-    bool to_stdout = path == NULL || strcmp(path, CLI_STDOUT_PATH) == 0;
-    o->markdown_stdout = to_stdout;
-    o->markdown_path = to_stdout ? NULL : path;
-}
-
 static int parse_gate_option(int c, const char *arg, struct cli_options *o, char *err, size_t errlen)
 {
     char why[160];
@@ -195,7 +187,7 @@ static int parse_gate_option(int c, const char *arg, struct cli_options *o, char
     case OPT_MARKDOWN:
         if (arg && !arg[0])
             return fail(err, errlen, "--markdown=: the file name is empty");
-        set_markdown(o, arg);
+        set_optional_output(arg, &o->markdown_stdout, &o->markdown_path);
         return 0;
     case OPT_BASELINE:
         if (!arg[0])
@@ -282,12 +274,12 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_JSON:
         if (arg && !arg[0])
             return fail(err, errlen, "--json=: the file name is empty");
-        set_json(o, arg);
+        set_optional_output(arg, &o->json_stdout, &o->json_path);
         return 0;
     case OPT_JSON_FILE:
         if (!arg[0])
             return fail(err, errlen, "--json-file: the file name is empty");
-        set_json(o, arg);
+        set_optional_output(arg, &o->json_stdout, &o->json_path);
         return 0;
     case OPT_CSV: o->csv_path = arg; return 0;
     case OPT_TIMELINE: o->timeline_path = arg; return 0;

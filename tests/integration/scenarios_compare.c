@@ -34,26 +34,14 @@ static const char *compare_profile(struct itest_ctx *ctx, const char *name, cons
     return path;
 }
 
-/* The comparison's row for a group, or NULL. */
-static const cJSON *compare_group_row(const cJSON *cmp, const char *group)
+/* The comparison's first row whose key is value ("group" "cc1", "metric" "largest"), or NULL. */
+static const cJSON *compare_row_where(const cJSON *cmp, const char *key, const char *value)
 {
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(cmp, "rows"))
     {
-        const char *g = itest_json_str(row, "group");
-        if (g && strcmp(g, group) == 0)
-            return row;
-    }
-    return NULL;
-}
-
-static const cJSON *compare_metric_row(const cJSON *cmp, const char *metric)
-{
-    const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(cmp, "rows"))
-    {
-        const char *m = itest_json_str(row, "metric");
-        if (m && strcmp(m, metric) == 0)
+        const char *v = itest_json_str(row, key);
+        if (v && strcmp(v, value) == 0)
             return row;
     }
     return NULL;
@@ -99,7 +87,7 @@ static void compare_improve(struct itest_ctx *ctx)
     compare_profile(ctx, "cand.json", "32", cand, sizeof cand);
     cJSON *cmp = compare_json(ctx, base, cand, NULL, 0);
     compare_expect_str(ctx, cmp, "verdict", "within", "comparison");
-    const cJSON *row = compare_group_row(cmp, "alloc_hold");
+    const cJSON *row = compare_row_where(cmp, "group", "alloc_hold");
     compare_expect_str(ctx, row, "status", "improved", "alloc_hold row");
     compare_expect_str(ctx, row, "candidate_kind", "exact", "alloc_hold row");
     ITEST_CHECK(ctx, row && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "change_exact")),
@@ -129,9 +117,9 @@ static void compare_regress(struct itest_ctx *ctx)
     }
     compare_expect_str(ctx, first_group, "group", "alloc_hold", "first group row");
     compare_expect_str(ctx, first_group, "status", "regressed", "first group row");
-    compare_expect_str(ctx, compare_metric_row(cmp, "largest"), "status", "regressed", "largest row");
+    compare_expect_str(ctx, compare_row_where(cmp, "metric", "largest"), "status", "regressed", "largest row");
     /* The total is not gated by default: it grew, and says so without failing on its own. */
-    compare_expect_str(ctx, compare_metric_row(cmp, "total"), "status", "grew", "total row");
+    compare_expect_str(ctx, compare_row_where(cmp, "metric", "total"), "status", "grew", "total row");
     char *text = itest_read_file(md, 1 << 20, NULL);
     ITEST_CHECK(ctx, text && strstr(text, "| Status | Figure |") && strstr(text, "**REGRESSED**") &&
                          strstr(text, "alloc\\_hold"),
@@ -174,11 +162,11 @@ static void compare_seed(struct itest_ctx *ctx)
     compare_profile(ctx, "cand.json", "32", cand, sizeof cand);
     cJSON *cmp = compare_json(ctx, base, cand, NULL, 0);
     compare_expect_str(ctx, cJSON_GetObjectItemCaseSensitive(cmp, "base"), "schema", "original", "base");
-    const cJSON *row = compare_group_row(cmp, "alloc_hold");
+    const cJSON *row = compare_row_where(cmp, "group", "alloc_hold");
     compare_expect_str(ctx, row, "base_kind", "sampled", "alloc_hold row");
     ITEST_CHECK(ctx, row && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(row, "change_exact")),
                 "a change from a sampled peak must not be called exact");
-    const cJSON *upper = compare_metric_row(cmp, "total-upper");
+    const cJSON *upper = compare_row_where(cmp, "metric", "total-upper");
     ITEST_CHECK(ctx, upper && itest_json_is_null(upper, "base"), "the seed's upper bound must be unknown (null)");
     compare_expect_str(ctx, upper, "status", "unknown", "total-upper row");
     cJSON_Delete(cmp);

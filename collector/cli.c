@@ -46,6 +46,8 @@ enum {
     OPT_LEAK_CHECK,
     OPT_LEAK_MIN_GROWTH,
     OPT_LEAK_MIN_DURATION,
+    OPT_WITH_CPU,
+    OPT_WITH_IO,
 };
 
 static const struct option cli_long_options[] = {
@@ -81,6 +83,8 @@ static const struct option cli_long_options[] = {
     {"leak-check", optional_argument, NULL, OPT_LEAK_CHECK},
     {"leak-min-growth", required_argument, NULL, OPT_LEAK_MIN_GROWTH},
     {"leak-min-duration", required_argument, NULL, OPT_LEAK_MIN_DURATION},
+    {"with-cpu", no_argument, NULL, OPT_WITH_CPU},
+    {"with-io", no_argument, NULL, OPT_WITH_IO},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -309,6 +313,8 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_LEAK_CHECK: return parse_leak_check(arg, o, err, errlen);
     case OPT_LEAK_MIN_GROWTH: return parse_growth(arg, &o->leak_min_growth_pct, err, errlen);
     case OPT_LEAK_MIN_DURATION: return parse_leak_duration(arg, &o->leak_min_duration_ms, err, errlen);
+    case OPT_WITH_CPU: o->with_cpu = true; return 0;
+    case OPT_WITH_IO: o->with_io = true; return 0;
     case OPT_TREE_FOLD: return parse_count("--tree-fold", arg, CLI_MAX_TREE_FOLD, &o->tree_fold, err, errlen);
     default: return parse_gate_option(c, arg, o, err, errlen);
     }
@@ -642,6 +648,9 @@ void cli_print_help(FILE *out)
           "                       =fail: a finding fails (exit 12) a job that succeeded\n"
           "      --leak-min-growth PCT    growth a finding needs (default 50%)\n"
           "      --leak-min-duration DUR  life a finding needs (default 60s)\n"
+          "      --with-cpu       show each process's user and system CPU time and the job's total\n"
+          "      --with-io        show each process's bytes read and written (/proc/PID/io) and the\n"
+          "                       job's total\n"
           "  compare and ci-check (a regression: a gated figure grew by more than every allowance given;\n"
           "  neither given: 10% and 1MiB):\n"
           "      --threshold PCT      allowed growth in percent: 10%, 2.5\n"

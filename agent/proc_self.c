@@ -1,4 +1,4 @@
-/* Reads this process's /proc/self/status and /proc/self/stat with open/read only (async-signal-safe). */
+/* Reads this process's /proc/self/status, stat and io with open/read only (async-signal-safe). */
 #include "proc_self.h"
 
 #include <errno.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/procio.h"
 #include "../common/procstat.h"
 
 /* Parses a decimal number at *p (before end), advancing *p; false on no digit or overflow. */
@@ -155,4 +156,16 @@ int proc_self_status(struct proc_status *out)
 int proc_self_stat(struct proc_stat *out)
 {
     return proc_pid_stat(0, out);
+}
+
+int proc_self_io(struct procio *out)
+{
+    char path[PROC_PATH_MAX], buf[PROCIO_TEXT_MAX];
+    proc_path(0, "io", path, sizeof path);
+    ssize_t n = proc_self_read(path, buf, sizeof(buf));
+    if (n <= 0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return procio_parse(buf, (size_t)n, out);
 }

@@ -1,4 +1,4 @@
-/* Reads this process's /proc/self/status and /proc/self/stat with open/read only (async-signal-safe). */
+/* Reads this process's /proc/self/status, stat and io with open/read only (async-signal-safe). */
 #ifndef MEMWATCH_AGENT_PROC_SELF_H
 #define MEMWATCH_AGENT_PROC_SELF_H
 
@@ -36,5 +36,10 @@ int proc_self_stat(struct proc_stat *out);
 /* The same of another process (pid > 0), from /proc/PID; -1 when unreadable (gone, not ours to read). */
 int proc_pid_status(pid_t pid, struct proc_status *out);
 int proc_pid_stat(pid_t pid, struct proc_stat *out);
+
+struct procio;
+/* This process's I/O counters from /proc/self/io (common/procio.h parses them); -1 when unreadable (a
+ * kernel without task I/O accounting). May change errno: callers save it. */
+int proc_self_io(struct procio *out);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/procio.h"
 #include "log.h"
 #include "proc_self.h"
 
@@ -281,6 +282,16 @@ void report_peak(const struct agent_settings *s, uint32_t reason, int32_t exit_c
     }
     struct mw_image_peak m;
     memset(&m, 0, sizeof(m));
+    /* At exit only: the counters are the process's (they survive exec), and an exit is their last word.
+     * Read before the socket too. */
+    struct procio io;
+    if (reason == MW_PEAK_EXIT && proc_self_io(&io) == 0) {
+        m.flags |= MW_PEAK_HAS_IO;
+        m.io_rchar = io.rchar;
+        m.io_wchar = io.wchar;
+        m.io_read_bytes = io.read_bytes;
+        m.io_write_bytes = io.write_bytes;
+    }
     report_header(&m.h, MW_MSG_IMAGE_PEAK, sizeof(m));
     m.id = report_id;
     m.reason = reason;

@@ -48,6 +48,8 @@ enum {
     OPT_LEAK_MIN_DURATION,
     OPT_HTML,
     OPT_SERIES_BUCKETS,
+    OPT_WITH_CPU,
+    OPT_WITH_IO,
 };
 
 static const struct option cli_long_options[] = {
@@ -85,6 +87,8 @@ static const struct option cli_long_options[] = {
     {"leak-min-duration", required_argument, NULL, OPT_LEAK_MIN_DURATION},
     {"html", required_argument, NULL, OPT_HTML},
     {"series-buckets", required_argument, NULL, OPT_SERIES_BUCKETS},
+    {"with-cpu", no_argument, NULL, OPT_WITH_CPU},
+    {"with-io", no_argument, NULL, OPT_WITH_IO},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -319,6 +323,8 @@ static int parse_option(int c, const char *arg, struct cli_options *o, char *err
     case OPT_LEAK_CHECK: return parse_leak_check(arg, o, err, errlen);
     case OPT_LEAK_MIN_GROWTH: return parse_growth(arg, &o->leak_min_growth_pct, err, errlen);
     case OPT_LEAK_MIN_DURATION: return parse_leak_duration(arg, &o->leak_min_duration_ms, err, errlen);
+    case OPT_WITH_CPU: o->with_cpu = true; return 0;
+    case OPT_WITH_IO: o->with_io = true; return 0;
     case OPT_TREE_FOLD: return parse_count("--tree-fold", arg, CLI_MAX_TREE_FOLD, &o->tree_fold, err, errlen);
     case OPT_HTML: o->html_path = arg; return 0;
     case OPT_SERIES_BUCKETS: return parse_series_buckets(arg, &o->series_buckets, err, errlen);
@@ -708,6 +714,9 @@ void cli_print_help(FILE *out)
           "      --leak-min-duration DUR  life a finding needs (default 60s)\n"
           "      --series-buckets N   the most buckets each process's RSS series keeps (16..65536,\n"
           "                       default 1024): finer swimlanes for long jobs, 8 bytes a bucket\n"
+          "      --with-cpu       show each process's user and system CPU time and the job's total\n"
+          "      --with-io        show each process's bytes read and written (/proc/PID/io) and the\n"
+          "                       job's total\n"
           "  compare and ci-check (a regression: a gated figure grew by more than every allowance given;\n"
           "  neither given: 10% and 1MiB):\n"
           "      --threshold PCT      allowed growth in percent: 10%, 2.5\n"

@@ -63,6 +63,8 @@ struct cli_options {
     enum jt_leak_check leak_check;
     uint32_t leak_min_growth_pct;
     uint32_t leak_min_duration_ms;
+    bool with_cpu; /* --with-cpu */
+    bool with_io;  /* --with-io */
     enum cli_color color;
     enum cli_live live;
     /* listen */

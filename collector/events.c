@@ -263,6 +263,8 @@ static void on_peak(struct events *ev, pid_t pid, const struct mw_image_peak *m)
         .utime_us = m->utime_us,
         .stime_us = m->stime_us,
         .at_exec = m->reason == MW_PEAK_EXEC,
+        .has_io = (m->flags & MW_PEAK_HAS_IO) != 0,
+        .io = {m->io_rchar, m->io_wchar, m->io_read_bytes, m->io_write_bytes, JT_PEAK_NONE},
     };
     jobtable_image_peak(ev->jt, p, &r);
 }
@@ -297,6 +299,7 @@ static void on_child_end(struct events *ev, pid_t reaper, const struct mw_child_
         .t_ns = sane_time(m->mono_ns),
         .wait_status = m->wait_status,
         .maxrss_kib = (m->flags & MW_CHILD_HAS_RUSAGE) ? m->maxrss_kib : 0,
+        .has_rusage = (m->flags & MW_CHILD_HAS_RUSAGE) != 0,
         .utime_us = m->utime_us,
         .stime_us = m->stime_us,
     };

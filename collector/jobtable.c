@@ -700,10 +700,15 @@ void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct
         img->exact.at_ns = r->t_ns;
         img->exact.kind = JT_PEAK_EXACT;
     }
-    if (r->utime_us > img->cpu_user_us)
-        img->cpu_user_us = r->utime_us;
-    if (r->stime_us > img->cpu_sys_us)
-        img->cpu_sys_us = r->stime_us;
+    if (r->at_exec)
+        jobtable_cpu_reading(p, r->utime_us, r->stime_us);
+    else
+        p->cpu = (struct jt_cpu){r->utime_us, r->stime_us, JT_PEAK_EXACT};
+    if (r->has_io) {
+        struct jt_io io = r->io;
+        io.kind = r->at_exec ? JT_PEAK_SAMPLED : JT_PEAK_EXACT;
+        jobtable_io_reading(p, &io);
+    }
     img->exec_pending = r->at_exec;
     if (r->t_ns > p->last_seen_ns)
         p->last_seen_ns = r->t_ns;
@@ -813,11 +818,18 @@ struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *
         p->bound_kib = r->maxrss_kib;
     bound_cover_figures(p);
     p->sources |= JT_SOURCE_REAPER;
-    struct jt_image *cur = jobtable_current_image(p);
-    if (r->utime_us > cur->cpu_user_us)
-        cur->cpu_user_us = r->utime_us;
-    if (r->stime_us > cur->cpu_sys_us)
-        cur->cpu_sys_us = r->stime_us;
+    if (r->has_rusage)
+        p->cpu_wait = (struct jt_cpu){r->utime_us, r->stime_us, JT_PEAK_BOUND};
+    /* A zombie's own count is final: nothing of it runs any more (the agent's, when there, came first). */
+    if (r->has_own_cpu && p->cpu.kind != JT_PEAK_EXACT)
+        p->cpu = (struct jt_cpu){r->own_user_us, r->own_sys_us, JT_PEAK_EXACT};
+    if (r->has_own_io) {
+        struct jt_io io = r->own_io;
+        io.kind = JT_PEAK_EXACT;
+        jobtable_io_reading(p, &io);
+    }
+    if (r->by_collector)
+        p->reaped_by_memwatch = true;
     process_end(jt, p, r->t_ns);
     return p;
 }
@@ -1035,15 +1047,109 @@ struct jt_peak jobtable_process_peak(const struct jt_process *p)
     return best;
 }
 
-void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us)
+void jobtable_cpu_reading(struct jt_process *p, uint64_t user_us, uint64_t sys_us)
 {
-    *user_us = *sys_us = 0;
-    for (uint32_t i = 0; i < p->n_images; i++) {
-        if (p->images[i].cpu_user_us > *user_us)
-            *user_us = p->images[i].cpu_user_us;
-        if (p->images[i].cpu_sys_us > *sys_us)
-            *sys_us = p->images[i].cpu_sys_us;
+    if (p->cpu.kind == JT_PEAK_EXACT)
+        return;
+    p->cpu.kind = JT_PEAK_SAMPLED;
+    if (user_us > p->cpu.user_us)
+        p->cpu.user_us = user_us;
+    if (sys_us > p->cpu.sys_us)
+        p->cpu.sys_us = sys_us;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+void jobtable_io_reading(struct jt_process *p, const struct jt_io *io)
+{
+    if (io->kind == JT_PEAK_EXACT) {
+        p->io = *io;
+        return;
     }
+    if (p->io.kind == JT_PEAK_EXACT || io->kind == JT_PEAK_NONE)
+        return;
+    p->io.rchar = max_u64(p->io.rchar, io->rchar);
+    p->io.wchar = max_u64(p->io.wchar, io->wchar);
+    p->io.read_bytes = max_u64(p->io.read_bytes, io->read_bytes);
+    p->io.write_bytes = max_u64(p->io.write_bytes, io->write_bytes);
+    p->io.kind = JT_PEAK_SAMPLED;
+}
+
+struct jt_cpu jobtable_process_cpu(const struct jt_process *p)
+{
+    return p->cpu.kind != JT_PEAK_NONE ? p->cpu : p->cpu_wait;
+}
+
+/* Whether the agent entered every image of p: a program it could not enter (static, setuid, --no-agent) may
+ * have started processes nobody saw, whose figures no sum over the table holds. */
+static bool agent_in_all(const struct jt_process *p)
+{
+    for (uint32_t i = 0; i < p->n_images; i++)
+        if (!(p->images[i].sources & JT_SOURCE_AGENT))
+            return false;
+    return true;
+}
+
+/* EXACT when every part is, SAMPLED when any is not (or is unknown), NONE when there were no parts. */
+static enum jt_peak_kind total_kind(size_t parts, size_t exact)
+{
+    return parts == 0 ? JT_PEAK_NONE : exact == parts ? JT_PEAK_EXACT : JT_PEAK_SAMPLED;
+}
+
+struct jt_cpu jobtable_total_cpu(const struct jobtable *jt, size_t *unknown)
+{
+    struct jt_cpu t = {0};
+    size_t exact = 0;
+    *unknown = 0;
+    /* Another lower bound: memwatch's waits counted every process they reaped and all these had reaped, seen
+     * or not (a process still running holds its own). */
+    struct jt_cpu waited = {0};
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        const struct jt_cpu *c = &p->cpu;
+        *unknown += c->kind == JT_PEAK_NONE;
+        exact += c->kind == JT_PEAK_EXACT && agent_in_all(p);
+        t.user_us += c->user_us;
+        t.sys_us += c->sys_us;
+        const struct jt_cpu *w = p->reaped_by_memwatch && p->cpu_wait.kind == JT_PEAK_BOUND ? &p->cpu_wait
+                                 : p->end == JT_END_RUNNING                              ? c
+                                                                                         : NULL;
+        if (w != NULL) {
+            waited.user_us += w->user_us;
+            waited.sys_us += w->sys_us;
+        }
+    }
+    t.kind = total_kind(jt->n_procs, exact);
+    if (t.kind != JT_PEAK_EXACT && waited.user_us + waited.sys_us > t.user_us + t.sys_us) {
+        t.user_us = waited.user_us;
+        t.sys_us = waited.sys_us;
+    }
+    return t;
+}
+
+struct jt_io jobtable_total_io(const struct jobtable *jt, size_t *unknown)
+{
+    struct jt_io t = {0};
+    bool exact = jt->n_procs > 0;
+    *unknown = 0;
+    for (size_t i = 0; i < jt->n_procs; i++) {
+        const struct jt_process *p = jt->procs[i];
+        const struct jt_io *io = &p->io;
+        /* Ended by a wait of a process of the job, which adds its counters to its reaper's. */
+        bool in_reaper = !p->reaped_by_memwatch && p->end != JT_END_RUNNING;
+        if (io->kind != JT_PEAK_EXACT || p->end == JT_END_RUNNING || !agent_in_all(p) ||
+            (in_reaper && !(p->sources & JT_SOURCE_REAPER)))
+            exact = false;
+        if (in_reaper)
+            continue;
+        *unknown += io->kind == JT_PEAK_NONE;
+        t.rchar += io->rchar;
+        t.wchar += io->wchar;
+        t.read_bytes += io->read_bytes;
+        t.write_bytes += io->write_bytes;
+    }
+    t.kind = jt->n_procs == 0 ? JT_PEAK_NONE : exact ? JT_PEAK_EXACT : JT_PEAK_SAMPLED;
+    return t;
 }
 
 struct jt_peak jobtable_total_sampled_peak(const struct jobtable *jt)

@@ -67,8 +67,6 @@ struct jt_image {
                              * name the image (start_ns may move earlier when merged with a sighting) */
     struct jt_peak exact;   /* kind EXACT or NONE */
     struct jt_peak sampled; /* kind SAMPLED or NONE */
-    uint64_t cpu_user_us;
-    uint64_t cpu_sys_us;
     unsigned sources; /* enum jt_source bits */
     bool exec_pending; /* the agent announced an exec; a relabel seen by the poller is believed */
     bool placeholder;  /* argv unknown (read while the process was exiting): "[comm]" stands in */
@@ -77,6 +75,26 @@ struct jt_image {
 };
 
 #define JT_COMM_MAX 16 /* the kernel's TASK_COMM_LEN */
+
+/* CPU time of a process, user and system: cumulative over its execs (it is the process's, not an image's). */
+struct jt_cpu {
+    uint64_t user_us;
+    uint64_t sys_us;
+    /* EXACT: the kernel's count when the process ended (the agent's rusage at exit, or memwatch's reading of
+     * the zombie it reaps); SAMPLED: a reading taken while it ran (a lower bound); BOUND: a wait's rusage,
+     * which counts the children the process itself waited for too (an upper bound); NONE: unknown. */
+    enum jt_peak_kind kind;
+};
+
+/* The I/O counters of a process (/proc/PID/io). Like a wait's rusage, they hold what the children it waited
+ * for did too: the kernel adds a child's counters to its reaper's. */
+struct jt_io {
+    uint64_t rchar;       /* bytes read through system calls (files, pipes, sockets, the page cache) */
+    uint64_t wchar;       /* bytes written through system calls */
+    uint64_t read_bytes;  /* bytes fetched from storage */
+    uint64_t write_bytes; /* bytes sent to storage */
+    enum jt_peak_kind kind; /* EXACT: the agent's at exit; SAMPLED: a reading while it ran; NONE: unknown */
+};
 
 struct jt_process {
     uint32_t id; /* index in the table, stable */
@@ -90,6 +108,10 @@ struct jt_process {
     int exit_code;  /* JT_END_EXITED */
     int signal;     /* JT_END_SIGNALED */
     uint64_t bound_kib; /* ru_maxrss from a wait (never below a figure seen), 0 when unknown */
+    struct jt_cpu cpu;      /* the best reading that is not above the truth: EXACT, SAMPLED or NONE */
+    struct jt_cpu cpu_wait; /* a wait's rusage: BOUND or NONE */
+    struct jt_io io;
+    bool reaped_by_memwatch; /* memwatch's own wait ended it: its counters are in no other process's */
     uint64_t last_rss_kib;
     int64_t last_rss_ns; /* when the poller read last_rss_kib: which processes a sample summed */
     struct jt_image *images;
@@ -134,6 +156,8 @@ struct jt_job {
     int exit_code; /* what memwatch exits with: the job's code, or 128+N */
     bool agent_enabled;
     bool agent_32bit; /* a 32-bit agent was injected too: 32-bit programs are entered like the others */
+    bool with_cpu;    /* --with-cpu: reports show CPU times */
+    bool with_io;     /* --with-io: the poller reads /proc/PID/io, reports show bytes read and written */
     uint64_t max_total_bytes; /* the user's limits (--max-total-rss, --max-per-proc-rss), 0: none */
     uint64_t max_proc_bytes;
     enum jt_group_by group_by;
@@ -226,8 +250,14 @@ struct jt_reaped {
     int64_t t_ns;
     int wait_status;
     uint64_t maxrss_kib; /* 0 when unknown */
+    bool has_rusage;     /* utime_us and stime_us hold the wait's rusage */
     uint64_t utime_us;
     uint64_t stime_us;
+    bool has_own_cpu;    /* the reaper read the zombie's own CPU time (/proc/PID/stat) just before the wait */
+    uint64_t own_user_us;
+    uint64_t own_sys_us;
+    bool has_own_io;     /* the reaper read the zombie's /proc/PID/io just before the wait: final */
+    struct jt_io own_io;
 };
 
 void jobtable_init(struct jobtable *jt);
@@ -251,9 +281,11 @@ struct jt_peak_report {
     int64_t image_start_ns;
     int64_t t_ns;
     uint64_t hwm_kib;
-    uint64_t utime_us;
+    uint64_t utime_us; /* the process's CPU time (rusage) */
     uint64_t stime_us;
     bool at_exec; /* sent just before an exec: if the exec succeeds, a new image follows */
+    bool has_io;  /* io holds the process's counters (read at exit) */
+    struct jt_io io;
 };
 void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct jt_peak_report *r);
 /* A wait reaped pid: records how it ended and ru_maxrss as a bound. A process the poller already saw vanish
@@ -326,8 +358,21 @@ int jobtable_tree_parents(const struct jobtable *jt, uint32_t *parent, bool *rep
  * sweep as the total's over the subtree's images. 0, or -1 on allocation failure. */
 int jobtable_subtree_footprints(const struct jobtable *jt, const uint32_t *parent, struct jt_footprint *out);
 
-/* CPU time of the process (cumulative across its images), in microseconds. */
-void jobtable_process_cpu(const struct jt_process *p, uint64_t *user_us, uint64_t *sys_us);
+/* A reading of p's CPU time while it ran (the poller's /proc/PID/stat): raises a figure that is not exact. */
+void jobtable_cpu_reading(struct jt_process *p, uint64_t user_us, uint64_t sys_us);
+/* A reading of p's I/O counters: an EXACT one replaces any other, a SAMPLED one raises a figure not exact. */
+void jobtable_io_reading(struct jt_process *p, const struct jt_io *io);
+/* The CPU time reports show for p: its exact or sampled figure, else a wait's upper bound (like the peak). */
+struct jt_cpu jobtable_process_cpu(const struct jt_process *p);
+/* The job's CPU time: the sum of every process's exact or sampled figure. EXACT when every process's is
+ * exact, else SAMPLED (a lower bound: a bound is never summed, it may hold its children's time twice);
+ * *unknown counts the processes with no figure that could be summed. NONE for an empty job. */
+struct jt_cpu jobtable_total_cpu(const struct jobtable *jt, size_t *unknown);
+/* The job's I/O: a process's counters hold those of the children it reaped, so only the processes in no
+ * other's are summed: those memwatch reaped (the root, adopted orphans) and those still running. EXACT when
+ * every process's counters are exact and every one was reaped by memwatch or by a process of the job (so
+ * each is in the sum, directly or through its reaper); else SAMPLED, a lower bound. */
+struct jt_io jobtable_total_io(const struct jobtable *jt, size_t *unknown);
 /* Joins argv with spaces into a new string (never NULL on success). */
 char *jobtable_join_argv(char *const *argv, uint32_t argc);
 /* The group key of reports and of sampled group sums: basename of the image's argv[0] ("?" when unknown),

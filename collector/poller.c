@@ -73,6 +73,18 @@ static bool shares_parent_vm(struct poller *pl, const struct jt_process *p, cons
     return inspector_same_vm(ip->pid, ip->ppid) == 1;
 }
 
+/* Only asked for with --with-io: one more read per process and pass. An unreadable one (another user's
+ * process, which only ptrace access may read) stays unknown. */
+static void read_io(struct poller *pl, struct jt_process *p)
+{
+    struct inspector_io io;
+    pl->proc_reads++;
+    if (inspector_read_io(p->pid, &io) != 0)
+        return;
+    struct jt_io reading = {io.rchar, io.wchar, io.read_bytes, io.write_bytes, JT_PEAK_SAMPLED};
+    jobtable_io_reading(p, &reading);
+}
+
 static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals *tot)
 {
     struct jt_process *p = jobtable_find_live(pl->jt, pid);
@@ -111,6 +123,9 @@ static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals 
         return;
     snprintf(p->comm, sizeof p->comm, "%s", ip.comm);
     p->code_start = ip.code_start;
+    jobtable_cpu_reading(p, ip.utime_us, ip.stime_us);
+    if (pl->jt->job.with_io)
+        read_io(pl, p);
     tot->rss_kib += own_kib;
     tot->count++;
     pl->proc_reads++;

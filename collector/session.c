@@ -157,6 +157,8 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->leak_check = s->opt->leak_check;
     job->leak_min_growth_pct = s->opt->leak_min_growth_pct;
     job->leak_min_duration_ms = s->opt->leak_min_duration_ms;
+    job->with_cpu = s->opt->with_cpu;
+    job->with_io = s->opt->with_io;
     job->argv = calloc((size_t)argc + 1, sizeof *job->argv);
     for (int i = 0; job->argv && i < argc; i++)
         job->argv[job->argc++] = strdup(argv[i]);
@@ -180,7 +182,10 @@ static void reap_children(struct session *s)
         if (si.si_pid == 0)
             return;
         struct inspector_proc zombie = {0};
-        inspector_read_proc(si.si_pid, &zombie);
+        bool read_zombie = inspector_read_proc(si.si_pid, &zombie) == 0 && zombie.state == 'Z';
+        /* Its I/O counters too, final now (with --with-io only: one more read per process). */
+        struct inspector_io zio;
+        bool read_zio = read_zombie && s->jt.job.with_io && inspector_read_io(si.si_pid, &zio) == 0;
         int status;
         struct rusage ru;
         pid_t pid = wait4(si.si_pid, &status, WNOHANG, &ru);
@@ -193,6 +198,13 @@ static void reap_children(struct session *s)
             .t_ns = clock_mono_ns(),
             .wait_status = status,
             .maxrss_kib = (uint64_t)ru.ru_maxrss,
+            .has_rusage = true,
+            /* A zombie's stat counts its own CPU time, final; the wait's adds its reaped children's. */
+            .has_own_cpu = read_zombie,
+            .own_user_us = zombie.utime_us,
+            .own_sys_us = zombie.stime_us,
+            .has_own_io = read_zio,
+            .own_io = {zio.rchar, zio.wchar, zio.read_bytes, zio.write_bytes, JT_PEAK_EXACT},
             .utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec,
             .stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec,
         };

@@ -43,6 +43,10 @@ static enum wire_result decode_peak(const void *buf, size_t len, struct wire_msg
     const struct mw_image_peak *m = &out->u.peak;
     if (m->reason != MW_PEAK_EXEC && m->reason != MW_PEAK_EXIT)
         return bad(why, "image peak with an unknown reason");
+    if ((m->flags & ~MW_PEAK_HAS_IO) || m->reserved != 0)
+        return bad(why, "image peak with unknown flags");
+    if (!(m->flags & MW_PEAK_HAS_IO) && (m->io_rchar | m->io_wchar | m->io_read_bytes | m->io_write_bytes))
+        return bad(why, "image peak with I/O counters it does not claim");
     return WIRE_OK;
 }
 

@@ -38,6 +38,15 @@ int inspector_read_hwm(pid_t pid, uint64_t *hwm_kib);
 /* Whether two processes share one address space (a vfork child before its exec shares its parent's): 1
  * yes, 0 no, -1 cannot tell (the kernel lacks kcmp, or refuses). */
 int inspector_same_vm(pid_t a, pid_t b);
+/* The I/O counters of a process (Linux: /proc/PID/io), which count nothing of its children. */
+struct inspector_io {
+    uint64_t rchar;       /* bytes read through system calls */
+    uint64_t wchar;       /* bytes written through system calls */
+    uint64_t read_bytes;  /* bytes fetched from storage */
+    uint64_t write_bytes; /* bytes sent to storage */
+};
+/* Returns 0, or -1 with errno (EACCES: another user's process, which only ptrace access may read). */
+int inspector_read_io(pid_t pid, struct inspector_io *out);
 /* argv as NUL-separated strings. *argc counts them; *truncated when they did not fit.
  * Returns 0, or -1 with errno. An empty command line (kernel thread, zombie) gives argc 0. */
 int inspector_read_cmdline(pid_t pid, char *buf, size_t len, size_t *used, uint32_t *argc, bool *truncated);

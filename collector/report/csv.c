@@ -15,6 +15,10 @@ static const char csv_group_header[] = ",group";
 static const char csv_tree_header[] =
     ",tree_parent_pid,tree_depth,reparented,subtree_processes,subtree_lower_kib,subtree_upper_kib,"
     "subtree_upper_proven";
+/* Then, with --with-cpu and --with-io, after every column a reader may already know. */
+static const char csv_cpu_header[] = ",cpu_user_seconds,cpu_system_seconds,cpu_kind";
+static const char csv_io_header[] =
+    ",io_read_bytes,io_written_bytes,io_storage_read_bytes,io_storage_written_bytes,io_kind";
 
 /* ",<n>", or "," alone when the figure is unknown. */
 static void csv_number(struct report_out *o, bool known, long long n)
@@ -52,6 +56,27 @@ static void csv_tree(struct report_out *o, const struct report_view *v, const st
                       n->subtree.upper.proven ? "true" : "false");
 }
 
+static void csv_cpu(struct report_out *o, const struct jt_process *p)
+{
+    struct jt_cpu cpu = jobtable_process_cpu(p);
+    bool known = cpu.kind != JT_PEAK_NONE;
+    if (known)
+        report_out_printf(o, ",%.6f,%.6f", (double)cpu.user_us / 1e6, (double)cpu.sys_us / 1e6);
+    else
+        report_out_puts(o, ",,");
+    report_out_printf(o, ",%s", report_peak_kind_name(cpu.kind));
+}
+
+static void csv_io(struct report_out *o, const struct jt_io *io)
+{
+    bool known = io->kind != JT_PEAK_NONE;
+    csv_number(o, known, (long long)io->rchar);
+    csv_number(o, known, (long long)io->wchar);
+    csv_number(o, known, (long long)io->read_bytes);
+    csv_number(o, known, (long long)io->write_bytes);
+    report_out_printf(o, ",%s", report_peak_kind_name(io->kind));
+}
+
 static void csv_row(struct report_out *o, const struct report_view *v, const struct report_row *row)
 {
     const struct jobtable *jt = v->jt;
@@ -80,6 +105,10 @@ static void csv_row(struct report_out *o, const struct report_view *v, const str
     }
     if (v->tree != NULL)
         csv_tree(o, v, &v->tree[p->id]);
+    if (jt->job.with_cpu)
+        csv_cpu(o, p);
+    if (jt->job.with_io)
+        csv_io(o, &p->io);
     report_out_puts(o, "\n");
 }
 
@@ -93,6 +122,10 @@ int report_csv_write(FILE *out, const struct report_view *v)
         report_out_puts(&o, csv_group_header);
     if (v->tree != NULL)
         report_out_puts(&o, csv_tree_header);
+    if (v->jt->job.with_cpu)
+        report_out_puts(&o, csv_cpu_header);
+    if (v->jt->job.with_io)
+        report_out_puts(&o, csv_io_header);
     report_out_puts(&o, "\n");
     for (size_t i = 0; i < v->n_rows; i++)
         csv_row(&o, v, &v->rows[i]);

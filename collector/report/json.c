@@ -179,6 +179,59 @@ static cJSON *json_series(struct json_builder *b, const struct jt_series *s)
     return o;
 }
 
+#define JSON_US_PER_S 1e6
+
+/* Always written (cheap, and the seed's readers ignore new keys): the figure and its kind, and a wait's. */
+static void json_process_cpu(struct json_builder *b, cJSON *o, const struct jt_process *p)
+{
+    struct jt_cpu cpu = jobtable_process_cpu(p);
+    bool wait = p->cpu_wait.kind == JT_PEAK_BOUND;
+    json_number(b, o, "cpu_user_seconds", (double)cpu.user_us / JSON_US_PER_S);
+    json_number(b, o, "cpu_system_seconds", (double)cpu.sys_us / JSON_US_PER_S);
+    json_string(b, o, "cpu_kind", report_peak_kind_name(cpu.kind));
+    json_number_or_null(b, o, "cpu_bound_user_seconds", wait, (double)p->cpu_wait.user_us / JSON_US_PER_S);
+    json_number_or_null(b, o, "cpu_bound_system_seconds", wait, (double)p->cpu_wait.sys_us / JSON_US_PER_S);
+}
+
+/* The process's (--with-io) or the job's counters; null when unknown. */
+static void json_io(struct json_builder *b, cJSON *o, const char *prefix, const struct jt_io *io)
+{
+    static const char *const names[] = {"read_bytes", "written_bytes", "storage_read_bytes",
+                                        "storage_written_bytes"};
+    const uint64_t values[] = {io->rchar, io->wchar, io->read_bytes, io->write_bytes};
+    char key[64];
+    bool known = io->kind != JT_PEAK_NONE;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        snprintf(key, sizeof key, "%s%s", prefix, names[i]);
+        json_number_or_null(b, o, key, known, (double)values[i]);
+    }
+    snprintf(key, sizeof key, "%skind", prefix);
+    json_string(b, o, key, report_peak_kind_name(io->kind));
+}
+
+static void json_process_io(struct json_builder *b, cJSON *o, const struct jt_io *io)
+{
+    json_io(b, o, "io_", io);
+}
+
+static cJSON *json_cpu_total(struct json_builder *b, const struct report_view *v)
+{
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    json_number(b, o, "user_seconds", (double)v->cpu_total.user_us / JSON_US_PER_S);
+    json_number(b, o, "system_seconds", (double)v->cpu_total.sys_us / JSON_US_PER_S);
+    json_string(b, o, "kind", report_peak_kind_name(v->cpu_total.kind));
+    json_number(b, o, "processes_unknown", (double)v->cpu_unknown);
+    return o;
+}
+
+static cJSON *json_io_total(struct json_builder *b, const struct report_view *v)
+{
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    json_io(b, o, "", &v->io_total);
+    json_number(b, o, "processes_unknown", (double)v->io_unknown);
+    return o;
+}
+
 static cJSON *json_process(struct json_builder *b, const struct report_row *row)
 {
     const struct jt_process *p = row->proc;
@@ -199,10 +252,11 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
     json_number_or_null(b, o, "signal", p->end == JT_END_SIGNALED, p->signal);
     json_bool(b, o, "root", p->is_root);
     json_bool(b, o, "forked", p->forked);
-    uint64_t user_us, sys_us;
-    jobtable_process_cpu(p, &user_us, &sys_us);
-    json_number(b, o, "cpu_user_seconds", (double)user_us / 1e6);
-    json_number(b, o, "cpu_system_seconds", (double)sys_us / 1e6);
+    json_process_cpu(b, o, p);
+    if (b->jt->job.with_io) {
+        json_process_io(b, o, &p->io);
+        json_bool(b, o, "reaped_by_memwatch", p->reaped_by_memwatch);
+    }
     for (uint32_t i = 0; images != NULL && i < p->n_images; i++) {
         cJSON *img = json_image(b, &p->images[i]);
         if (img != NULL && !cJSON_AddItemToArray(images, img)) {
@@ -477,6 +531,11 @@ static cJSON *json_envelope(struct json_builder *b, const struct report_view *v)
     json_add(b, root, "groups", json_groups(b, v));
     json_add(b, root, "tree", json_tree(b, v));
     json_add(b, root, "leak_check", json_leak_check(b, v));
+    json_bool(b, root, "with_cpu", jt->job.with_cpu);
+    json_bool(b, root, "with_io", jt->job.with_io);
+    json_add(b, root, "cpu_total", json_cpu_total(b, v));
+    if (jt->job.with_io)
+        json_add(b, root, "io_total", json_io_total(b, v));
     json_number(b, root, "dropped_messages",
                 (double)(jt->stats.bad_messages + jt->stats.orphan_messages + jt->stats.dropped_foreign));
     /* Of those, the messages from processes not shown to belong to the job (and forged child ends). */

@@ -416,6 +416,75 @@ static int read_seed_peak(struct reader *r, const cJSON *obj, const char *path, 
     return 0;
 }
 
+#define READ_SECONDS_MAX 1e12 /* CPU seconds: more than any job spends */
+
+/* Seconds as whole microseconds; absent or null leaves *us alone. */
+static int read_seconds(struct reader *r, const cJSON *obj, const char *path, const char *key, uint64_t *us)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (read_absent(item))
+        return 0;
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= 0 && item->valuedouble <= READ_SECONDS_MAX))
+        return read_fail(r, "%s%s: expected a number of seconds", path, key);
+    *us = (uint64_t)(item->valuedouble * 1e6 + 0.5);
+    return 0;
+}
+
+/* A kind named by key (absent: none). */
+static int read_kind_of(struct reader *r, const cJSON *obj, const char *path, const char *key,
+                        enum jt_peak_kind *kind)
+{
+    const char *name;
+    *kind = JT_PEAK_NONE;
+    if (read_string(r, obj, path, key, false, &name) != 0)
+        return -1;
+    if (name != NULL && report_peak_kind_parse(name, kind) != 0)
+        return read_fail(r, "%s%s: '%s' is not exact, sampled, bound or none", path, key, name);
+    return 0;
+}
+
+/* The figure and its kind, and a wait's. A report without cpu_kind (older) says nothing of its figures'
+ * kinds: they are left unknown. */
+static int read_process_cpu(struct reader *r, const cJSON *obj, const char *path, struct jt_process *p)
+{
+    struct jt_cpu cpu = {0}, wait = {0};
+    if (read_kind_of(r, obj, path, "cpu_kind", &cpu.kind) != 0
+        || read_seconds(r, obj, path, "cpu_user_seconds", &cpu.user_us) != 0
+        || read_seconds(r, obj, path, "cpu_system_seconds", &cpu.sys_us) != 0
+        || read_seconds(r, obj, path, "cpu_bound_user_seconds", &wait.user_us) != 0
+        || read_seconds(r, obj, path, "cpu_bound_system_seconds", &wait.sys_us) != 0)
+        return -1;
+    if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "cpu_bound_user_seconds")))
+        wait.kind = JT_PEAK_BOUND;
+    if (cpu.kind == JT_PEAK_BOUND)
+        wait = cpu; /* only a wait's figure was known */
+    else if (cpu.kind != JT_PEAK_NONE)
+        p->cpu = cpu;
+    p->cpu_wait = wait;
+    return 0;
+}
+
+/* Counters named PREFIX<field>, with PREFIXkind; all unknown when the kind is absent or none. */
+static int read_io(struct reader *r, const cJSON *obj, const char *path, const char *prefix, struct jt_io *io)
+{
+    static const char *const names[] = {"read_bytes", "written_bytes", "storage_read_bytes",
+                                        "storage_written_bytes"};
+    uint64_t *values[] = {&io->rchar, &io->wchar, &io->read_bytes, &io->write_bytes};
+    char key[64];
+    memset(io, 0, sizeof *io);
+    snprintf(key, sizeof key, "%skind", prefix);
+    if (read_kind_of(r, obj, path, key, &io->kind) != 0)
+        return -1;
+    if (io->kind == JT_PEAK_BOUND)
+        return read_fail(r, "%s%s: I/O counters are never a bound", path, key);
+    for (size_t i = 0; io->kind != JT_PEAK_NONE && i < sizeof values / sizeof values[0]; i++) {
+        snprintf(key, sizeof key, "%s%s", prefix, names[i]);
+        if (read_u64(r, obj, path, key, true, values[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int read_process(struct reader *r, const struct read_proc *rp)
 {
     const cJSON *obj = rp->json;
@@ -443,7 +512,10 @@ static int read_process(struct reader *r, const struct read_proc *rp)
             return -1;
         jobtable_current_image(p)->sources = JT_SOURCE_POLLER;
     }
-    return read_end(r, obj, path, p);
+    if (read_end(r, obj, path, p) != 0 || read_process_cpu(r, obj, path, p) != 0
+        || read_bool(r, obj, path, "reaped_by_memwatch", &p->reaped_by_memwatch) != 0)
+        return -1;
+    return read_io(r, obj, path, "io_", &p->io);
 }
 
 static int read_proc_compare(const void *a, const void *b)
@@ -579,6 +651,8 @@ static int read_job(struct reader *r, const cJSON *root)
         || read_int(r, root, "", "exit_code", 0, READ_EXIT_CODE_MAX, &job->exit_code) != 0
         || read_bool(r, root, "", "agent", &job->agent_enabled) != 0
         || read_bool(r, root, "", "agent_32bit", &job->agent_32bit) != 0
+        || read_bool(r, root, "", "with_cpu", &job->with_cpu) != 0
+        || read_bool(r, root, "", "with_io", &job->with_io) != 0
         || read_strdup(r, root, "", "memwatch_version", &job->memwatch_version) != 0 || read_host(r, root) != 0
         || read_u64(r, root, "", "dropped_messages", false, &dropped) != 0)
         return -1;

@@ -133,6 +133,10 @@ struct report_view {
     struct jt_peak total_sampled;  /* highest sampled total: the seed's max_total_rss_kib */
     struct report_lower total_lower; /* best lower bound of the total peak */
     struct jt_upper total_upper;   /* upper bound of the total peak, and whether it is proven */
+    struct jt_cpu cpu_total;         /* jobtable_total_cpu: exact only when every process's is */
+    size_t cpu_unknown;              /* processes without an exact or sampled CPU figure */
+    struct jt_io io_total;           /* jobtable_total_io */
+    size_t io_unknown;               /* processes whose I/O counters nobody could read */
     struct report_limit limit_total; /* --max-total-rss against the total's interval */
     struct report_limit limit_proc;  /* --max-per-proc-rss against each process's figures */
     /* The process tree, only for --group-by tree (never filtered, like the totals); NULL otherwise. */

@@ -13,6 +13,9 @@
 #define SUMMARY_GROUPS_MAX 15  /* the rest is in --json */
 #define SUMMARY_LINE_MAX (4 * REPORT_WIDTH_MAX + 256) /* one line of UTF-8 and colour sequences */
 #define SUMMARY_ROW_PREFIX 30  /* "    PID     MEMORY      TIME  " */
+#define SUMMARY_CPU_COLS 11    /* --with-cpu: " %9s" and a kind mark */
+#define SUMMARY_IO_COLS 22     /* --with-io: " %10s %9s" and a kind mark */
+#define SUMMARY_EXTRA_MAX 96
 #define SUMMARY_LABEL_COLS 16  /* "  Process peak: " */
 #define SUMMARY_VALUE_COLS 11  /* "≥ 123.4 MiB": rarer wider values push their note one column */
 #define SUMMARY_WRAP_MIN 24    /* a note wrapped narrower than this starts further left */
@@ -347,6 +350,52 @@ static void summary_memory(struct summary *s)
     summary_field(s, "Process peak:", value, note);
 }
 
+/* Bytes as a size (a partial KiB counts as one: a few bytes written are not "0"). */
+static void summary_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    units_format_size(bytes / 1024 + (bytes % 1024 != 0), buf, len);
+}
+
+/* "CPU time" and "Read"/"Written" of the whole job, with --with-cpu and --with-io. */
+static void summary_usage(struct summary *s)
+{
+    const struct report_view *v = s->v;
+    const struct jt_job *job = &s->jt->job;
+    char value[SUMMARY_SIZE_MAX], note[SUMMARY_NOTE_MAX], size[UNITS_SIZE_MAX];
+    if (!job->with_cpu && !job->with_io)
+        return;
+    summary_title(s, job->with_cpu && job->with_io ? "CPU AND I/O" : job->with_cpu ? "CPU" : "I/O");
+    if (job->with_cpu) {
+        const struct jt_cpu *c = &v->cpu_total;
+        bool exact = c->kind == JT_PEAK_EXACT;
+        snprintf(value, sizeof value, "%s%.2f s", exact ? "  " : "≥ ", (double)(c->user_us + c->sys_us) / 1e6);
+        if (exact)
+            snprintf(note, sizeof note, "(user %.2f s, system %.2f s; exact: every process's count at its end)",
+                     (double)c->user_us / 1e6, (double)c->sys_us / 1e6);
+        else
+            snprintf(note, sizeof note, "(user %.2f s, system %.2f s; at least: not every process's count "
+                     "is exact, %zu unknown)", (double)c->user_us / 1e6, (double)c->sys_us / 1e6, v->cpu_unknown);
+        summary_field(s, "CPU time:", value, note);
+    }
+    if (job->with_io) {
+        const struct jt_io *io = &v->io_total;
+        bool exact = io->kind == JT_PEAK_EXACT;
+        char storage[UNITS_SIZE_MAX];
+        const char *how = exact ? "exact: every process's counters at exit" : "at least: not every process's counters are exact";
+        summary_bytes(io->rchar, size, sizeof size);
+        summary_bytes(io->read_bytes, storage, sizeof storage);
+        snprintf(value, sizeof value, "%s%s", exact ? "  " : "≥ ", size);
+        snprintf(note, sizeof note, "(through system calls; %s from storage; %s%s)", storage, how,
+                 v->io_unknown ? ", some unreadable" : "");
+        summary_field(s, "Read:", value, note);
+        summary_bytes(io->wchar, size, sizeof size);
+        summary_bytes(io->write_bytes, storage, sizeof storage);
+        snprintf(value, sizeof value, "%s%s", exact ? "  " : "≥ ", size);
+        snprintf(note, sizeof note, "(through system calls; %s to storage)", storage);
+        summary_field(s, "Written:", value, note);
+    }
+}
+
 /* One limit: what was found against it, in the user's words. */
 static void summary_limit(struct summary *s, const char *label, const struct report_limit *l)
 {
@@ -401,6 +450,36 @@ static void summary_row_command(const struct report_row *row, const char *status
     summary_fit_command(status, fits ? img->argv[0] : row->group, row->command + arg0, width, buf, len);
 }
 
+/* The columns --with-cpu and --with-io add before the command. */
+static size_t summary_extra_cols(const struct summary *s)
+{
+    return (s->jt->job.with_cpu ? SUMMARY_CPU_COLS : 0) + (s->jt->job.with_io ? SUMMARY_IO_COLS : 0);
+}
+
+/* "  0.30s~" and "  1.2 MiB   5.0 MiB " after the time column, each figure with its kind's mark. */
+static void summary_row_extra(const struct summary *s, const struct jt_process *p, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (s->jt->job.with_cpu) {
+        struct jt_cpu cpu = jobtable_process_cpu(p);
+        char secs[32] = "-";
+        if (cpu.kind != JT_PEAK_NONE)
+            snprintf(secs, sizeof secs, "%.2fs", (double)(cpu.user_us + cpu.sys_us) / 1e6);
+        used += (size_t)snprintf(buf + used, len - used, " %9s%s%s%s", secs, summary_style(s, SUMMARY_YELLOW),
+                                 summary_kind_mark(cpu.kind), summary_style(s, SUMMARY_RESET));
+    }
+    if (s->jt->job.with_io && used < len) {
+        char in[UNITS_SIZE_MAX] = "-", out[UNITS_SIZE_MAX] = "-";
+        if (p->io.kind != JT_PEAK_NONE) {
+            summary_bytes(p->io.rchar, in, sizeof in);
+            summary_bytes(p->io.wchar, out, sizeof out);
+        }
+        snprintf(buf + used, len - used, " %10s %9s%s%s%s", in, out, summary_style(s, SUMMARY_YELLOW),
+                 summary_kind_mark(p->io.kind), summary_style(s, SUMMARY_RESET));
+    }
+}
+
 static void summary_row(struct summary *s, const struct report_row *row)
 {
     char size[UNITS_SIZE_MAX], when[UNITS_DURATION_MAX], status[SUMMARY_STATUS_MAX];
@@ -420,11 +499,13 @@ static void summary_row(struct summary *s, const struct report_row *row)
         units_format_size(row->proc->bound_kib, upper, sizeof upper);
         snprintf(status + used, sizeof status - used, "[≤ %s] ", upper);
     }
-    summary_row_command(row, status, s->width > SUMMARY_ROW_PREFIX ? s->width - SUMMARY_ROW_PREFIX : 0, line,
-                        sizeof line);
-    summary_line(s, "%7d %10s%s%s%s %s %6s  %s", (int)row->proc->pid, size, summary_style(s, SUMMARY_YELLOW),
+    char extra[SUMMARY_EXTRA_MAX];
+    size_t prefix = SUMMARY_ROW_PREFIX + summary_extra_cols(s);
+    summary_row_extra(s, row->proc, extra, sizeof extra);
+    summary_row_command(row, status, s->width > prefix ? s->width - prefix : 0, line, sizeof line);
+    summary_line(s, "%7d %10s%s%s%s %s %6s%s  %s", (int)row->proc->pid, size, summary_style(s, SUMMARY_YELLOW),
                  summary_kind_mark(row->peak.kind), summary_style(s, SUMMARY_RESET), has_time ? "@" : " ", when,
-                 line);
+                 extra, line);
 }
 
 /* Explains the marks that appear in the listed rows and groups, and only those. */
@@ -437,6 +518,12 @@ static void summary_legend(struct summary *s, size_t rows, size_t groups)
         seen[s->v->rows[i].peak.kind] = true;
     for (size_t i = 0; i < groups; i++)
         seen[s->v->groups[i].largest_peak.kind] = true;
+    for (size_t i = 0; i < rows; i++) {
+        if (s->jt->job.with_cpu)
+            seen[jobtable_process_cpu(s->v->rows[i].proc).kind] = true;
+        if (s->jt->job.with_io)
+            seen[s->v->rows[i].proc->io.kind] = true;
+    }
     if (!seen[JT_PEAK_SAMPLED] && !seen[JT_PEAK_BOUND] && !seen[JT_PEAK_NONE])
         return;
     const char *sep = "(";
@@ -449,6 +536,8 @@ static void summary_legend(struct summary *s, size_t rows, size_t groups)
     if (seen[JT_PEAK_BOUND]) {
         summary_append(text, sizeof text, &used, sep);
         summary_append(text, sizeof text, &used, "^ from wait (ru_maxrss): an upper bound");
+        if (s->jt->job.with_cpu)
+            summary_append(text, sizeof text, &used, " (CPU: its rusage, with the children it waited for)");
         sep = "; ";
     }
     if (seen[JT_PEAK_NONE]) {
@@ -471,7 +560,8 @@ static void summary_processes(struct summary *s)
     char size[UNITS_SIZE_MAX];
 
     summary_title(s, "PER-PROCESS PEAKS");
-    summary_line(s, "%s    PID     MEMORY      TIME  COMMAND%s", summary_style(s, SUMMARY_BOLD),
+    summary_line(s, "%s    PID     MEMORY      TIME%s%s  COMMAND%s", summary_style(s, SUMMARY_BOLD),
+                 s->jt->job.with_cpu ? "        CPU" : "", s->jt->job.with_io ? "       READ   WRITTEN " : "",
                  summary_style(s, SUMMARY_RESET));
     for (size_t i = 0; i < shown; i++)
         summary_row(s, &v->rows[i]);
@@ -701,6 +791,7 @@ int report_summary_write(FILE *out, const struct report_view *v, const struct re
     summary_header(&s);
     summary_memory(&s);
     summary_limits(&s);
+    summary_usage(&s);
     summary_processes(&s);
     summary_groups(&s);
     summary_tree(&s);

@@ -408,6 +408,8 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
     /* First, while nothing else is held: the bound's sweep is the largest transient allocation. */
     v->total_sampled = jobtable_total_sampled_peak(jt);
     jobtable_total_upper_bound(jt, &v->total_upper);
+    v->cpu_total = jobtable_total_cpu(jt, &v->cpu_unknown);
+    v->io_total = jobtable_total_io(jt, &v->io_unknown);
     if (jt->n_procs > 0) {
         v->rows = calloc(jt->n_procs, sizeof *v->rows);
         if (v->rows == NULL)

@@ -8,9 +8,10 @@
 /* Bump MW_WIRE_VERSION only for incompatible layout changes; new message types do not need it
  * (a collector counts and drops types it does not know).
  * Version 2: datagrams instead of one connection per image. The sender's pid is the kernel's
- * (SCM_CREDENTIALS), never a field of a message; every message names its image (struct mw_image_id). */
+ * (SCM_CREDENTIALS), never a field of a message; every message names its image (struct mw_image_id).
+ * Version 3: an image peak carries the process's I/O counters (/proc/self/io) at exit. */
 #define MW_WIRE_MAGIC 0x4d57414eu /* "MWAN" */
-#define MW_WIRE_VERSION 2u
+#define MW_WIRE_VERSION 3u
 
 /* Environment shared by agent and collector. */
 #define MW_ENV_SOCKET "MEMWATCH_SOCKET"          /* path of the collector's socket */
@@ -75,6 +76,9 @@ enum mw_peak_reason {
 
 #define MW_EXIT_CODE_UNKNOWN (-1)
 
+/* mw_image_peak.flags */
+#define MW_PEAK_HAS_IO 0x1u /* the io_* fields hold /proc/self/io, read just before the report (exit only) */
+
 struct mw_image_peak {
     struct mw_header h;
     struct mw_image_id id; /* the image whose peak this is */
@@ -83,8 +87,14 @@ struct mw_image_peak {
     int32_t exit_code; /* status given to exit/_exit, or MW_EXIT_CODE_UNKNOWN */
     uint64_t hwm_kib;  /* VmHWM */
     uint64_t rss_kib;  /* VmRSS */
-    uint64_t utime_us;
+    uint64_t utime_us; /* getrusage(RUSAGE_SELF): the whole process, cumulative across its execs */
     uint64_t stime_us;
+    uint32_t flags;    /* MW_PEAK_HAS_IO */
+    uint32_t reserved; /* 0 */
+    uint64_t io_rchar; /* /proc/self/io: bytes read and written through system calls ... */
+    uint64_t io_wchar;
+    uint64_t io_read_bytes; /* ... and from and to storage; all 0 without MW_PEAK_HAS_IO */
+    uint64_t io_write_bytes;
 };
 
 /* mw_child_end.flags */
@@ -119,7 +129,7 @@ struct mw_kill_peak {
 
 _Static_assert(sizeof(struct mw_image_id) == 16, "mw_image_id layout");
 _Static_assert(offsetof(struct mw_image_start, exe) == 48, "mw_image_start layout");
-_Static_assert(sizeof(struct mw_image_peak) == 80, "mw_image_peak layout");
+_Static_assert(sizeof(struct mw_image_peak) == 120, "mw_image_peak layout");
 _Static_assert(sizeof(struct mw_child_end) == 80, "mw_child_end layout");
 _Static_assert(sizeof(struct mw_kill_peak) == 64, "mw_kill_peak layout");
 

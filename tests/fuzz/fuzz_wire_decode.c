@@ -1,4 +1,4 @@
-/* libFuzzer target for the agent message decoder (wire version 2): any bytes, no crash, and accepted
+/* libFuzzer target for the agent message decoder (wire version 3): any bytes, no crash, and accepted
  * messages are sound. */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case MW_MSG_IMAGE_START: check_start(&msg.u.start, size); break;
     case MW_MSG_IMAGE_PEAK:
         if (size != sizeof msg.u.peak || (msg.u.peak.reason != MW_PEAK_EXEC && msg.u.peak.reason != MW_PEAK_EXIT))
+            abort();
+        if ((msg.u.peak.flags & ~MW_PEAK_HAS_IO) ||
+            (!(msg.u.peak.flags & MW_PEAK_HAS_IO) && (msg.u.peak.io_rchar || msg.u.peak.io_wchar)))
             abort();
         break;
     case MW_MSG_CHILD_END:

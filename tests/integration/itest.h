@@ -266,6 +266,7 @@ int scenario_compat(struct itest_ctx *ctx, const char *arg);
 int scenario_limits(struct itest_ctx *ctx, const char *arg);
 int scenario_compare(struct itest_ctx *ctx, const char *arg);
 int scenario_views(struct itest_ctx *ctx, const char *arg);
+int scenario_usage(struct itest_ctx *ctx, const char *arg);
 /* scenarios_honest.c: figures that must not claim more than memwatch knows */
 int scenario_honest(struct itest_ctx *ctx, const char *arg);
 /* scenarios_outputs.c: symlinks, FIFOs, devices, memwatch's own stdout, no visible temporary files */

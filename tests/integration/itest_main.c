@@ -118,6 +118,8 @@ static const struct itest_scenario itest_scenarios[] = {
     {"leak_sawtooth", scenario_views, "leak_sawtooth"},
     {"leak_plateau", scenario_views, "leak_plateau"},
     {"leak_step", scenario_views, "leak_step"},
+    {"usage_agent", scenario_usage, "agent"},
+    {"usage_noagent", scenario_usage, "noagent"},
     {"honest_exec_into_static", scenario_honest, "exec_into_static"},
     {"honest_unseen_child", scenario_honest, "unseen_child"},
     {"honest_vfork_shared", scenario_honest, "vfork_shared"},

@@ -956,6 +956,18 @@ static void test_json_round_trip(void **state)
     char err[ERR_MAX] = "";
     /* What only sampling time knows must come back: a group's highest per-sample sum. */
     assert_int_equal(jobtable_group_sample(&f->jt, "cc1", 700000, T0 + 2 * NS), 0);
+    /* CPU and I/O of every kind come back, with the totals they make (--with-cpu, --with-io). */
+    f->jt.job.with_cpu = f->jt.job.with_io = true;
+    assert_true(f->jt.n_procs >= 3);
+    struct jt_process *p0 = f->jt.procs[0], *p1 = f->jt.procs[1], *p2 = f->jt.procs[2];
+    p0->cpu = (struct jt_cpu){1234567, 89012, JT_PEAK_EXACT};
+    p0->cpu_wait = (struct jt_cpu){2234567, 99012, JT_PEAK_BOUND};
+    p0->io = (struct jt_io){5242880, 1048576, 4096, 5246976, JT_PEAK_EXACT};
+    p0->reaped_by_memwatch = true;
+    p1->cpu = (struct jt_cpu){300000, 10000, JT_PEAK_SAMPLED};
+    p1->io = (struct jt_io){10, 20, 0, 0, JT_PEAK_SAMPLED};
+    p2->cpu = (struct jt_cpu){0}; /* only a wait saw it */
+    p2->cpu_wait = (struct jt_cpu){70000, 1, JT_PEAK_BOUND};
     char *text = json_text(&f->jt, NULL);
 
     assert_int_equal(report_json_read(text, &back, err, sizeof err), 0);
@@ -986,6 +998,21 @@ static void test_json_round_trip(void **state)
     assert_string_equal(back.job.argv[2], "make -j2");
     assert_string_equal(back.job.hostname, "builder");
     assert_int_equal(back.job.end_ns - back.job.start_ns, 10 * NS);
+    assert_true(back.job.with_cpu && back.job.with_io);
+    assert_int_equal(b.cpu_total.user_us, a.cpu_total.user_us);
+    assert_int_equal(b.cpu_total.kind, JT_PEAK_SAMPLED);
+    assert_int_equal(b.cpu_unknown, a.cpu_unknown);
+    assert_int_equal(b.io_total.rchar, a.io_total.rchar);
+    assert_int_equal(b.io_total.kind, a.io_total.kind);
+    const struct jt_process *q2 = NULL;
+    for (size_t i = 0; i < back.n_procs; i++)
+        if (back.procs[i]->pid == p2->pid)
+            q2 = back.procs[i];
+    assert_non_null(q2);
+    struct jt_cpu c2 = jobtable_process_cpu(q2);
+    assert_int_equal(c2.kind, JT_PEAK_BOUND);
+    assert_int_equal(c2.user_us, 70000);
+    assert_int_equal(b.io_total.write_bytes, a.io_total.write_bytes);
 
     /* The timeline comes back whole: the page of memwatch view draws the total over time from it. */
     assert_int_equal(back.n_samples, f->jt.n_samples);

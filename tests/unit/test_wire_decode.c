@@ -109,6 +109,20 @@ static void test_peak_and_child(void **state)
     p.h.request_id = 0;
     p.reason = 77;
     assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+    p.reason = MW_PEAK_EXIT;
+    /* I/O counters only with the flag that claims them; no unknown flag, reserved stays 0. */
+    p.io_wchar = 5;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+    p.flags = MW_PEAK_HAS_IO;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_OK);
+    assert_int_equal(out.u.peak.io_wchar, 5);
+    p.flags = 0x2;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+    p.flags = MW_PEAK_HAS_IO;
+    p.reserved = 1;
+    assert_int_equal(wire_decode(&p, sizeof p, &out, &why), WIRE_BAD);
+    p.reserved = 0;
+    assert_int_equal(wire_decode(&p, sizeof p - 40, &out, &why), WIRE_BAD); /* a version 2 peak is shorter */
 
     struct mw_child_end c = {.h = {MW_WIRE_MAGIC, MW_WIRE_VERSION, MW_MSG_CHILD_END, sizeof c, 0}};
     c.id = (struct mw_image_id){.starttime_ticks = 5, .start_ns = 6};

@@ -4,7 +4,8 @@
 _memwatch_options_run='-i --interval --json --json= --json-file --csv --timeline -q --quiet --include --exclude
     --live --live= --no-live --wait-orphans --no-agent --color --max-total-rss --max-per-proc-rss
     --strict-limits --kill-on-limit --post-run-cmd --post-run-strict --group-by --tree-fold
-    --leak-check --leak-check= --leak-min-growth --leak-min-duration --html --series-buckets --help --'
+    --leak-check --leak-check= --leak-min-growth --leak-min-duration --html --series-buckets
+    --with-cpu --with-io --help --'
 _memwatch_options_gate='--threshold --max-increase --metric --markdown --markdown='
 _memwatch_options_compare="--json --json= --json-file -q --quiet --color $_memwatch_options_gate --help"
 _memwatch_options_ci_check="$_memwatch_options_run --baseline $_memwatch_options_gate"

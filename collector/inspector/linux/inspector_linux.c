@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "../../../common/procio.h"
 #include "../../../common/procstat.h"
 
 #define INSPECTOR_PATH_MAX 64   /* "/proc/4194304/task/4194304/children" fits */
@@ -104,6 +105,22 @@ int inspector_read_hwm(pid_t pid, uint64_t *hwm_kib)
         return -1;
     }
     *hwm_kib = strtoull(line + strlen("\nVmHWM:"), NULL, 10);
+    return 0;
+}
+
+int inspector_read_io(pid_t pid, struct inspector_io *out)
+{
+    char path[INSPECTOR_PATH_MAX], buf[PROCIO_TEXT_MAX];
+    struct procio io;
+    snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+    ssize_t n = read_small(path, buf, sizeof buf);
+    if (n < 0)
+        return -1;
+    if (procio_parse(buf, (size_t)n, &io) != 0) {
+        errno = EPROTO;
+        return -1;
+    }
+    *out = (struct inspector_io){io.rchar, io.wchar, io.read_bytes, io.write_bytes};
     return 0;
 }
 

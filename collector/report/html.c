@@ -15,7 +15,7 @@
 #include "format.h"
 
 #define HTML_NS_PER_MS 1000000LL
-#define HTML_DATA_VERSION 1
+#define HTML_DATA_VERSION 2
 #define HTML_BUF_FIRST 65536
 /* Above these budgets the page would grow past a few megabytes and open slowly: per-process series and the
  * timeline are reduced into max-keeping buckets (each process's exact peak is a column of its own). */
@@ -203,8 +203,9 @@ static void html_totals(struct html_buf *b, const struct report_view *v)
         buf_puts(b, "null");
     buf_printf(b, ",\"pid\":%d}", lo->proc ? (int)lo->proc->pid : 0);
     const struct jt_upper *up = &v->total_upper;
-    buf_printf(b, ",\"total_upper\":{\"kib\":%llu,\"proven\":%s,\"unbounded\":%zu,\"agentless\":%zu}",
+    buf_printf(b, ",\"total_upper\":{\"kib\":%llu,\"proven\":%s,\"unbounded\":%zu,\"agentless\":%zu",
                (unsigned long long)up->kib, up->proven ? "true" : "false", up->unbounded, up->agentless);
+    buf_printf(b, ",\"dropped\":%llu}", (unsigned long long)up->dropped);
     buf_puts(b, ",\"largest\":");
     if (v->largest)
         buf_printf(b, "%d", (int)v->largest->pid);
@@ -287,6 +288,62 @@ static void html_processes(struct html_buf *b, const struct report_view *v)
     }
     buf_puts(b, "]}");
     free(idx);
+}
+
+/* Each listed process's place in the process tree (never filtered, whatever --group-by says) and what its
+ * subtree held at one moment, as columns in the rows' order: parent (its row, -1 for a top node or a parent
+ * the filter hid), adopted (re-parented orphan), count (processes in the subtree, hidden ones too), lo (the
+ * subtree's best lower bound, -1 for none), up and proven (its upper bound; unproven is no bound). */
+static void html_tree(struct html_buf *b, const struct report_view *v)
+{
+    const struct jobtable *jt = v->jt;
+    const struct report_tree_node *nodes = v->tree;
+    struct report_tree_node *own = NULL;
+    uint32_t first;
+    int64_t *row_of = malloc((jt->n_procs ? jt->n_procs : 1) * sizeof *row_of);
+    if (row_of == NULL || (nodes == NULL && report_tree_build(v, &own, &first) != 0)) {
+        free(row_of);
+        b->failed = true;
+        return;
+    }
+    nodes = nodes ? nodes : own;
+    for (size_t i = 0; i < jt->n_procs; i++)
+        row_of[i] = -1;
+    for (size_t r = 0; r < v->n_rows; r++)
+        row_of[v->rows[r].proc->id] = (int64_t)r;
+    struct html_column c;
+    buf_puts(b, ",\"t\":{");
+    column_begin(&c, b, "parent", false);
+    for (size_t r = 0; r < v->n_rows; r++) {
+        uint32_t up = nodes[v->rows[r].proc->id].parent;
+        column_add(&c, up == REPORT_NO_NODE ? -1 : row_of[up]);
+    }
+    column_end(&c, false);
+    column_begin(&c, b, "adopted", false);
+    for (size_t r = 0; r < v->n_rows; r++)
+        column_add(&c, nodes[v->rows[r].proc->id].reparented);
+    column_end(&c, false);
+    column_begin(&c, b, "count", false);
+    for (size_t r = 0; r < v->n_rows; r++)
+        column_add(&c, (int64_t)nodes[v->rows[r].proc->id].count);
+    column_end(&c, false);
+    column_begin(&c, b, "lo", true);
+    for (size_t r = 0; r < v->n_rows; r++) {
+        const struct report_lower *lo = &nodes[v->rows[r].proc->id].lower;
+        column_add(&c, lo->source == REPORT_LOWER_NONE ? -1 : (int64_t)lo->kib);
+    }
+    column_end(&c, false);
+    column_begin(&c, b, "up", true);
+    for (size_t r = 0; r < v->n_rows; r++)
+        column_add(&c, (int64_t)nodes[v->rows[r].proc->id].subtree.upper.kib);
+    column_end(&c, false);
+    column_begin(&c, b, "proven", false);
+    for (size_t r = 0; r < v->n_rows; r++)
+        column_add(&c, nodes[v->rows[r].proc->id].subtree.upper.proven);
+    column_end(&c, true);
+    buf_puts(b, "}");
+    free(own);
+    free(row_of);
 }
 
 /* The most buckets each series may keep so that all of them fit the budget: long series give way first. */
@@ -475,6 +532,7 @@ int report_html_write(FILE *out, const struct report_view *v)
     html_job(&b, v);
     html_totals(&b, v);
     html_processes(&b, v);
+    html_tree(&b, v);
     html_series(&b, v);
     html_timeline(&b, v);
     report_out_init(&o, out);

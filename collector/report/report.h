@@ -148,6 +148,11 @@ struct report_view {
 };
 
 int report_view_build(struct report_view *v, const struct jobtable *jt, const struct report_filter *filter);
+/* The process tree of v's job, never filtered: (*nodes)[i] for jt->procs[i], children linked heaviest subtree
+ * first from *first, fan-outs folded by tree_fold. The view holds it as v->tree for --group-by tree only (other
+ * formats print it when it is there); the HTML report builds its own whatever the grouping. Needs v's totals.
+ * Returns 0 (the caller frees *nodes), or -1 on allocation failure (*nodes NULL). */
+int report_tree_build(const struct report_view *v, struct report_tree_node **nodes, uint32_t *first);
 /* "off", "report", "fail"; and back (-1 for another word). */
 const char *report_leak_check_name(enum jt_leak_check c);
 int report_leak_check_parse(const char *name, enum jt_leak_check *c);

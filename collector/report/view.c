@@ -289,10 +289,9 @@ static void report_tree_fold(struct report_tree_node *nodes, uint32_t *kids, siz
     }
 }
 
-/* Links each node's children heaviest first (and the top nodes as siblings of tree_first), folding fan-outs. */
-static int report_tree_link(struct report_view *v, size_t n)
+/* Links each node's children heaviest first (and the top nodes as siblings of *first), folding fan-outs. */
+static int report_tree_link(struct report_tree_node *nodes, size_t n, uint32_t fold, uint32_t *first)
 {
-    struct report_tree_node *nodes = v->tree;
     uint32_t *by_parent = malloc((n ? n : 1) * sizeof *by_parent);
     if (by_parent == NULL)
         return -1;
@@ -309,11 +308,11 @@ static int report_tree_link(struct report_view *v, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         last_child[i] = REPORT_NO_NODE;
-    v->tree_first = REPORT_NO_NODE;
+    *first = REPORT_NO_NODE;
     for (size_t k = 0; k < n; k++) {
         uint32_t i = by_parent[k], up = nodes[i].parent;
         uint32_t *tail = up == REPORT_NO_NODE ? &last_top : &last_child[up];
-        uint32_t *head = up == REPORT_NO_NODE ? &v->tree_first : &nodes[up].first_child;
+        uint32_t *head = up == REPORT_NO_NODE ? first : &nodes[up].first_child;
         if (*tail == REPORT_NO_NODE)
             *head = i;
         else
@@ -321,11 +320,11 @@ static int report_tree_link(struct report_view *v, size_t n)
         *tail = i;
     }
     /* Fold fan-outs, one parent at a time (its children gathered into by_parent). */
-    for (size_t i = 0; i < n && v->jt->job.tree_fold > 0; i++) {
+    for (size_t i = 0; i < n && fold > 0; i++) {
         size_t m = 0;
         for (uint32_t c = nodes[i].first_child; c != REPORT_NO_NODE; c = nodes[c].next_sibling)
             by_parent[m++] = c;
-        report_tree_fold(nodes, by_parent, m, v->jt->job.tree_fold);
+        report_tree_fold(nodes, by_parent, m, fold);
     }
     report_sorting_nodes = NULL;
     free(last_child);
@@ -333,22 +332,22 @@ static int report_tree_link(struct report_view *v, size_t n)
     return 0;
 }
 
-/* The process tree: parents, subtree footprints, depths and counts, then children heaviest first. */
-static int report_view_tree(struct report_view *v)
+/* Parents, subtree footprints, depths and counts, then children heaviest first. */
+int report_tree_build(const struct report_view *v, struct report_tree_node **out, uint32_t *first)
 {
     const struct jobtable *jt = v->jt;
     size_t n = jt->n_procs;
     uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
     bool *reparented = malloc((n ? n : 1) * sizeof *reparented);
     struct jt_footprint *fp = malloc((n ? n : 1) * sizeof *fp);
-    v->tree = calloc(n ? n : 1, sizeof *v->tree);
-    int rc = (parent && reparented && fp && v->tree) ? 0 : -1;
+    struct report_tree_node *nodes = calloc(n ? n : 1, sizeof *nodes);
+    int rc = (parent && reparented && fp && nodes) ? 0 : -1;
     if (rc == 0)
         rc = jobtable_tree_parents(jt, parent, reparented);
     if (rc == 0)
         rc = jobtable_subtree_footprints(jt, parent, fp);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct report_tree_node *node = &v->tree[i];
+        struct report_tree_node *node = &nodes[i];
         *node = (struct report_tree_node){.proc = jt->procs[i], .parent = parent[i], .first_child = REPORT_NO_NODE,
                                           .next_sibling = REPORT_NO_NODE, .reparented = reparented[i],
                                           .peak = jobtable_process_peak(jt->procs[i]), .subtree = fp[i]};
@@ -357,19 +356,24 @@ static int report_view_tree(struct report_view *v)
     /* Depths and counts: each process adds one to itself and every ancestor (parents form a forest). */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         for (uint32_t k = (uint32_t)i; k != JT_NO_PARENT; k = parent[k]) {
-            v->tree[k].count++;
-            v->tree[i].depth += k != i;
+            nodes[k].count++;
+            nodes[i].depth += k != i;
         }
     }
     /* A top node over every process held the whole job: the total's lower bound is its too. */
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (parent[i] == JT_NO_PARENT && v->tree[i].count == n && v->total_lower.kib > v->tree[i].lower.kib)
-            v->tree[i].lower = v->total_lower;
+        if (parent[i] == JT_NO_PARENT && nodes[i].count == n && v->total_lower.kib > nodes[i].lower.kib)
+            nodes[i].lower = v->total_lower;
     if (rc == 0)
-        rc = report_tree_link(v, n);
+        rc = report_tree_link(nodes, n, jt->job.tree_fold, first);
     free(parent);
     free(reparented);
     free(fp);
+    if (rc != 0) {
+        free(nodes);
+        nodes = NULL;
+    }
+    *out = nodes;
     return rc;
 }
 
@@ -436,7 +440,8 @@ int report_view_build(struct report_view *v, const struct jobtable *jt, const st
         struct report_row *row = &v->rows[i];
         row->group = jobtable_group_key(jt, row->proc, jobtable_current_image(row->proc), row->group_key);
     }
-    if (report_view_group(v) != 0 || (jt->job.group_by == JT_GROUP_TREE && report_view_tree(v) != 0) ||
+    bool tree = jt->job.group_by == JT_GROUP_TREE;
+    if (report_view_group(v) != 0 || (tree && report_tree_build(v, &v->tree, &v->tree_first) != 0) ||
         (jt->job.leak_check != JT_LEAK_OFF && report_view_leaks(v) != 0)) {
         report_view_free(v);
         errno = ENOMEM;

@@ -2,6 +2,7 @@
 # The HTML report in headless Chromium: pages made by `run --html`, by `view` from memwatch's JSON and from
 # the original tool's schema each run their self-test (#selftest: draw, zoom, pan, search, sort) and mark
 # the DOM; any console message, error or CSP violation fails. A command line holding markup must stay text.
+# The tree's node over the whole job must show the total's interval, with --group-by tree and without.
 # Usage: check-html-selftest.sh MEMWATCH WORKLOADS_DIR [SCREENSHOT.png]
 set -u
 memwatch=$1 workloads=$2 shot=${3:-}
@@ -19,6 +20,12 @@ if ! "$memwatch" run -q -i 50ms --json="$tmp/run.json" --html="$tmp/run.html" --
     exit 1
 fi
 "$memwatch" view "$tmp/run.json" --html "$tmp/view.html" || { echo "check-html-selftest: view failed"; exit 1; }
+# The page builds its own tree unless the report was grouped by tree: this one was.
+if ! "$memwatch" run -q -i 50ms --group-by tree --html="$tmp/tree.html" -- sh -c \
+    '"$1"/alloc_hold 8 200 & "$1"/tiny; wait' sh "$workloads" >/dev/null; then
+    echo "check-html-selftest: memwatch run --group-by tree --html failed"
+    exit 1
+fi
 cat >"$tmp/seed.json" <<'JSON'
 {"command": ["make", "all"], "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:02Z",
  "duration_seconds": 2.0, "interval_ms": 500, "max_total_rss_kib": 3000,
@@ -36,7 +43,7 @@ chrome() {
         --enable-logging=stderr --v=0 --virtual-time-budget=15000 --window-size=1280,1800 \
         --dump-dom "file://$tmp/$1#selftest" >"$tmp/$1.dom" 2>"$tmp/$1.log"
 }
-for page in run.html view.html seed.html; do
+for page in run.html view.html tree.html seed.html; do
     chrome "$page"
     result=$(grep -o 'data-selftest="[a-z]*"' "$tmp/$page.dom" | head -n 1)
     if [ "$result" != 'data-selftest="pass"' ]; then
@@ -49,9 +56,15 @@ for page in run.html view.html seed.html; do
         echo "check-html-selftest: $page: the browser logged the lines above"
         fail=1
     fi
+    # The tree's node over the whole job shows the total's interval (the self-test compares them).
+    root=$(grep -o 'data-tree-root="[a-z]*"' "$tmp/$page.dom" | head -n 1)
+    case $root in
+    'data-tree-root="match"') ;;
+    *) echo "check-html-selftest: $page: the tree's root was not checked against the total (${root:-no mark})"; fail=1 ;;
+    esac
     grep -q '<b id="pwned">' "$tmp/$page.dom" && { echo "check-html-selftest: $page: a command line became markup"; fail=1; }
     ms=$(grep -o 'data-first-frame-ms="[0-9.]*"' "$tmp/$page.dom" | grep -o '[0-9.]*')
-    echo "check-html-selftest: $page: $(wc -c <"$tmp/$page") bytes, first frame ${ms:-?} ms, self-test ${result#*=}"
+    echo "check-html-selftest: $page: $(wc -c <"$tmp/$page") bytes, first frame ${ms:-?} ms, self-test ${result#*=}, tree root ${root#*=}"
 done
 grep -q 'pwned' "$tmp/run.html.dom" || { echo "check-html-selftest: the markup-holding command line is not shown"; fail=1; }
 

@@ -36,7 +36,11 @@
     if (text !== undefined) e.textContent = text; // every text of the report reaches the DOM this way
     return e;
   }
-  function kindBadge(kind) { return el('span', 'kind ' + kind, kind === 'none' ? 'unknown' : kind); }
+  function kindBadge(kind) {
+    const b = el('span', 'kind ' + kind, kind === 'none' ? 'unknown' : kind);
+    b.title = KIND_TEXT[kind] || KIND_TEXT.none;
+    return b;
+  }
 
   /* ---------- data ---------- */
   async function loadData() {
@@ -121,37 +125,28 @@
     M.nLanes = rowEnd.length;
   }
 
-  /* Parent of each process: the process of that pid alive (or latest started) when it started. */
+  /* The tree as memwatch built it (parents from the job table, never filtered): a process whose parent the
+   * filter hid is shown at the top. Each node carries what its whole subtree held at one moment, hidden
+   * processes included: at least lo (-1: unknown) .. at most up, a bound only when proven. */
   function buildTree(M) {
-    M.parent = new Int32Array(M.n).fill(-1);
+    const t = M.d.t;
+    M.parent = Int32Array.from(t.parent);
+    M.adopted = t.adopted;
+    M.subCount = t.count;
+    M.subLo = undelta(t.lo);
+    M.subUp = undelta(t.up);
+    M.subProven = t.proven;
     M.children = Array.from({ length: M.n }, () => []);
-    for (let i = 0; i < M.n; i++) {
-      const cands = M.byPid.get(M.ppid[i]);
-      if (!cands) continue;
-      let best = -1;
-      for (const c of cands) if (c !== i && M.start[c] <= M.start[i] && (best < 0 || M.start[c] > M.start[best])) best = c;
-      if (best >= 0) { M.parent[i] = best; M.children[best].push(i); }
-    }
     M.roots = [];
-    for (let i = 0; i < M.n; i++) if (M.parent[i] < 0) M.roots.push(i);
+    for (let i = 0; i < M.n; i++) (M.parent[i] >= 0 ? M.children[M.parent[i]] : M.roots).push(i);
     const byStart = (a, b) => M.start[a] - M.start[b] || M.pid[a] - M.pid[b];
     M.roots.sort(byStart);
     M.children.forEach((c) => c.sort(byStart));
-    // Subtree totals, children before parents (no recursion: deep chains exist).
-    M.subPeak = Float64Array.from(M.peak);
-    M.subCount = new Uint32Array(M.n).fill(1);
-    const post = [], stack = M.roots.slice();
-    const seen = new Uint8Array(M.n);
-    while (stack.length) {
-      const i = stack.pop();
-      if (seen[i]) continue;
-      seen[i] = 1; post.push(i);
-      for (const c of M.children[i]) stack.push(c);
-    }
-    for (let k = post.length - 1; k >= 0; k--) {
-      const i = post[k], par = M.parent[i];
-      if (par >= 0) { M.subPeak[par] += M.subPeak[i]; M.subCount[par] += M.subCount[i]; }
-    }
+  }
+  /* "at least 24 MiB .. at most 52 MiB", as the summary says an interval; lo < 0: unknown; an unproven bound
+   * is no bound. */
+  function intervalText(lo, up, proven) {
+    return 'at least ' + (lo >= 0 ? fmtKiB(lo) : 'n/a') + ' .. at most ' + (proven ? fmtKiB(up) : 'n/a (not proven)');
   }
 
   /* ---------- view state, kept in the URL fragment ---------- */
@@ -296,7 +291,7 @@
         const v = S.mode === 'stack' ? stackTop[x] : Math.max(...acc.map((a) => a[x]));
         ymax = Math.max(ymax, v, isNaN(tot.hi[x]) ? 0 : tot.hi[x]);
       }
-      if (up && up.kib && up.kib <= ymax * 1.6) ymax = Math.max(ymax, up.kib);
+      if (up && up.proven && up.kib && up.kib <= ymax * 1.6) ymax = Math.max(ymax, up.kib);
       ymax *= 1.08;
     }
     const plotH = h - PAD.t - PAD.b;
@@ -352,8 +347,8 @@
   function drawPeakMarks(g, w, yOf, ymax) {
     const d = M.d, ts = d.total_sampled, up = d.total_upper;
     g.font = '11px system-ui, sans-serif'; g.textBaseline = 'bottom';
-    if (up && up.kib) {
-      const label = (up.proven ? 'proven upper bound ' : 'upper bound (not proven) ') + fmtKiB(up.kib);
+    if (up && up.proven && up.kib) { // an unproven bound is no bound: not drawn as one
+      const label = 'upper bound ' + fmtKiB(up.kib);
       g.strokeStyle = css('--fg'); g.setLineDash([5, 4]); g.lineWidth = 1;
       const y = up.kib <= ymax ? yOf(up.kib) : PAD.t + 1;
       g.beginPath(); g.moveTo(PAD.l, y); g.lineTo(w - PAD.r, y); g.stroke(); g.setLineDash([]);
@@ -365,7 +360,7 @@
       g.fillStyle = css('--fg');
       g.beginPath(); g.moveTo(x, y - 2); g.lineTo(x - 5, y - 10); g.lineTo(x + 5, y - 10); g.closePath(); g.fill();
       g.textAlign = x > w / 2 ? 'right' : 'left';
-      g.fillText('sampled peak ' + fmtKiB(ts.kib), x + (x > w / 2 ? -8 : 8), y - 10);
+      g.fillText('highest sampled total ' + fmtKiB(ts.kib) + ' (lower bound)', x + (x > w / 2 ? -8 : 8), y - 10);
     }
   }
 
@@ -526,7 +521,8 @@
     const t = tOf(x, $('mw-overview').clientWidth);
     const lines = ['at ' + fmtMs(t)];
     const hi = overviewCache.tot.hi[px];
-    lines.push('sampled total ' + (isNaN(hi) ? 'no sample here' : fmtKiB(hi)));
+    lines.push('sampled total ' + (isNaN(hi) ? 'no sample here' : fmtKiB(hi) + ' (a lower bound here)'));
+    lines.push('areas: each process\'s highest sample per bucket, summed (not a total, not a bound)');
     overviewCache.acc.forEach((a, s) => {
       lines.push((s === TOP_GROUPS ? 'other' : M.groups[s]) + ': ' + fmtKiB(a[px]) +
         (S.mode === 'percent' ? ' (' + Math.round(a[px] / (overviewCache.stackTop[px] || 1) * 100) + ' %)' : ''));
@@ -582,17 +578,15 @@
     const d = M.d, box = $('mw-cards');
     box.textContent = '';
     const lo = d.total_lower, up = d.total_upper, ts = d.total_sampled;
-    const loText = lo && lo.kib ? fmtKiB(lo.kib) : 'unknown';
-    const upText = up && up.kib ? fmtKiB(up.kib) + (up.proven ? '' : ' (not proven)') : 'unknown';
-    const when = ts && ts.ms !== null && ts.kind !== 'none' ? 'sampled peak at ' + fmtMs(ts.ms) : 'no sample time';
-    const why = up && !up.proven ? ' — ' + (up.unbounded ? up.unbounded + ' without an exact peak or bound' : '') +
-      (up.agentless ? (up.unbounded ? ', ' : '') + up.agentless + ' without the agent' : '') : '';
-    box.appendChild(card('Total peak (lower .. upper)', loText + ' .. ' + upText, null,
-      'lower bound: ' + (lo.source === 'process' ? 'one process\'s own peak' : 'highest sampled total') +
-      '; upper bound: ' + (up.proven ? 'proven' : 'not proven' + why) + '; ' + when));
+    const when = ts && ts.ms !== null && ts.kind !== 'none' ? 'highest sampled total at ' + fmtMs(ts.ms) : 'no sample time';
+    box.appendChild(card('Total peak at once', intervalText(totalLowerKiB(), up.kib, up.proven), null,
+      'at least: ' + (lo.source === 'process' ? 'one process\'s own peak' : lo.source === 'sampled'
+        ? 'the highest sampled total' : 'nothing is known') +
+      '; at most: ' + (up.proven ? 'what the processes alive at once could hold' : unprovenText(up)) + '; ' + when));
     if (d.largest !== null && M.n) {
       const li = M.byPid.get(d.largest) ? M.byPid.get(d.largest)[0] : 0;
-      box.appendChild(card('Largest process', fmtKiB(M.peak[li]), M.kind[li], 'pid ' + M.pid[li] + ': ' + M.cmd[li]));
+      box.appendChild(card('Largest process', (M.kind[li] === 'sampled' ? '≥ ' : '') + fmtKiB(M.peak[li]), M.kind[li],
+        'pid ' + M.pid[li] + ': ' + M.cmd[li]));
     } else box.appendChild(card('Largest process', 'none'));
     box.appendChild(card('Processes', String(d.processes), null,
       d.schema === 'seed' ? 'peak kinds unknown (original tool\'s report)' : d.exact + ' with an exact peak' +
@@ -601,6 +595,14 @@
     box.appendChild(card('Most alive at once', String(M.mostAlive), null, 'at ' + fmtMs(M.mostAliveAt) + ' (from lifetimes)'));
     box.appendChild(card('Exit code', d.exit_code === null ? 'unknown' : String(d.exit_code), null,
       d.exit_code === null ? 'not in this report' : d.exit_code === 0 ? 'the job succeeded' : 'the job failed'));
+  }
+  function totalLowerKiB() { const lo = M.d.total_lower; return lo.source === 'none' ? -1 : lo.kib; }
+  /* Why the upper bound is not proven, in the summary's words. */
+  function unprovenText(up) {
+    const n = (k, one, many) => k + ' ' + (k === 1 ? one : many);
+    if (up.dropped) return 'not proven: ' + n(up.dropped, 'message was', 'messages were') + ' dropped from senders memwatch could not tie to the job';
+    if (up.agentless) return 'not proven: ' + n(up.agentless, 'process', 'processes') + ' ran without the agent, which could start unseen processes';
+    return 'not proven: ' + n(up.unbounded, 'process lacks an exact or bound peak', 'processes lack exact or bound peaks');
   }
   function drawLegend() {
     const ul = $('mw-legend');
@@ -613,7 +615,10 @@
       ul.appendChild(li);
     }
     const li = el('li');
-    li.appendChild(el('span', '', '— black line: sampled total; dashed: upper bound; ▼ sampled peak. Stack order from the bottom: 1, 2, …; areas are each process\'s bucket maxima, summed'));
+    li.appendChild(el('span', '', '— black line: the sampled total (what one sample saw: the peak is at least its ' +
+      'highest point, ▼); dashed: the proven upper bound (none drawn when not proven). Areas, stacked from the ' +
+      'bottom 1, 2, …: each process\'s highest sample per bucket, summed by group; those maxima need not have ' +
+      'coincided, so the areas may rise above the sampled total and are neither a total nor a bound.'));
     ul.appendChild(li);
   }
 
@@ -735,9 +740,13 @@
     li.appendChild(b);
     li.appendChild(el('span', '', M.pid[i] + '  ' + fmtKiB(M.peak[i])));
     li.appendChild(kindBadge(M.kind[i]));
+    if (M.adopted[i]) li.appendChild(el('span', 'sub', '[re-parented]'));
     li.appendChild(el('span', 'cmd', M.cmd[i]));
-    if (kids.length)
-      li.appendChild(el('span', 'sub', 'subtree: ' + M.subCount[i] + ' processes, peaks summed ' + fmtKiB(M.subPeak[i])));
+    if (M.subCount[i] > 1) { // a leaf's subtree is itself
+      const sub = el('span', 'sub', 'subtree of ' + M.subCount[i] + ' processes at once: ' + intervalText(M.subLo[i], M.subUp[i], M.subProven[i]));
+      sub.dataset.lower = M.subLo[i]; sub.dataset.upper = M.subUp[i]; sub.dataset.proven = M.subProven[i];
+      li.appendChild(sub);
+    }
     b.addEventListener('click', () => toggleNode(li, i));
     li.querySelector('.cmd').addEventListener('click', () => { select(i, true); });
     return li;
@@ -869,7 +878,25 @@
     if (M.n) { select(0, true); check($('mw-tbody').querySelector('.tr.selected') !== null, 'selection not shown in the table'); }
     sortBy('peak');
     setAllNodes(true);
+    document.body.dataset.treeRoot = checkTreeRoot(check);
+    check(!/summed/.test($('mw-tree').textContent), 'the tree shows a sum of peaks');
     return problems;
+  }
+  /* The node over every process is the whole job: its interval must be the total's, figures and text. */
+  function checkTreeRoot(check) {
+    const d = M.d, root = M.roots.find((i) => M.subCount[i] === d.processes);
+    if (root === undefined) return 'none';
+    if (d.processes === 1) return 'leaf';
+    const li = $('mw-tree').querySelector(':scope > li[data-i="' + root + '"]');
+    const sub = li && li.querySelector(':scope > .sub[data-lower]');
+    if (!sub) { check(false, 'the tree\'s root shows no interval'); return 'missing'; }
+    const up = d.total_upper, text = intervalText(totalLowerKiB(), up.kib, up.proven);
+    const same = Number(sub.dataset.lower) === totalLowerKiB() && Number(sub.dataset.proven) === (up.proven ? 1 : 0) &&
+      Number(sub.dataset.upper) === up.kib && sub.textContent.endsWith(text);
+    check(same, 'the tree\'s root shows "' + sub.textContent + '" (KiB: ' + sub.dataset.lower + ' .. ' +
+      sub.dataset.upper + ', proven ' + sub.dataset.proven + '), the total is ' + text + ' (KiB: ' + totalLowerKiB() +
+      ' .. ' + up.kib + ', proven ' + up.proven + ')');
+    return same ? 'match' : 'differs';
   }
 
   async function main() {

@@ -972,7 +972,7 @@ int jobtable_add_sample(struct jobtable *jt, int64_t t_ns, uint64_t total_kib, u
         jt->cap_samples = cap;
     }
     jt->samples[jt->n_samples++] = (struct jt_sample){t_ns, total_kib, process_count};
-    if (jt->job.group_by == JT_GROUP_TREE)
+    if (jobtable_subtree_sampled(jt))
         subtree_samples_pass(jt, t_ns);
     return group_samples_pass(jt, t_ns);
 }

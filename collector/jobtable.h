@@ -161,6 +161,8 @@ struct jt_job {
     uint64_t max_total_bytes; /* the user's limits (--max-total-rss, --max-per-proc-rss), 0: none */
     uint64_t max_proc_bytes;
     enum jt_group_by group_by;
+    bool subtree_samples; /* each sample also sums every subtree (the tree of --group-by tree, or the HTML
+                           * report's): jobtable_subtree_sampled reads it */
     uint32_t tree_fold; /* --tree-fold: more children of one program than this are folded into one line */
     enum jt_leak_check leak_check;
     uint32_t leak_min_growth_pct;  /* --leak-min-growth */
@@ -378,6 +380,12 @@ char *jobtable_join_argv(char *const *argv, uint32_t argc);
 /* The group key of reports and of sampled group sums: basename of the image's argv[0] ("?" when unknown),
  * in place (valid as long as the image). A process's group is that of its current image. */
 const char *jobtable_group_name(const struct jt_image *img);
+/* Whether samples are summed by subtree too. */
+static inline bool jobtable_subtree_sampled(const struct jobtable *jt)
+{
+    return jt->job.group_by == JT_GROUP_TREE || jt->job.subtree_samples;
+}
+
 /* The key that groups p's image img under jt->job.group_by: command and tree: jobtable_group_name; exe: the
  * resolved executable path ("?" when only the poller saw the image and could not read it); ppid: p's parent's
  * pid in decimal, written into buf (at least JT_GROUP_KEY_MAX bytes). */

@@ -153,6 +153,7 @@ static void record_job_facts(struct session *s, char **argv, int argc)
     job->max_total_bytes = s->opt->max_total_bytes;
     job->max_proc_bytes = s->opt->max_proc_bytes;
     job->group_by = s->opt->group_by;
+    job->subtree_samples = s->opt->html_path != NULL; /* the page's tree shows what samples saw of subtrees */
     job->tree_fold = s->opt->tree_fold;
     job->leak_check = s->opt->leak_check;
     job->leak_min_growth_pct = s->opt->leak_min_growth_pct;

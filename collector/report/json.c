@@ -265,7 +265,7 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
         }
     }
     json_add(b, o, "images", images);
-    if (b->jt->job.group_by == JT_GROUP_TREE) {
+    if (jobtable_subtree_sampled(b->jt)) {
         bool sampled = p->subtree_sampled.kind != JT_PEAK_NONE;
         json_number_or_null(b, o, "subtree_sampled_kib", sampled, (double)p->subtree_sampled.kib);
         json_instant(b, o, "subtree_sampled_time", sampled, p->subtree_sampled.at_ns);

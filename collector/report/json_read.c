@@ -400,7 +400,10 @@ static int read_process_facts(struct reader *r, const cJSON *obj, const char *pa
     if (read_u64(r, obj, path, "subtree_sampled_kib", false, &subtree_kib) != 0
         || read_instant(r, obj, path, "subtree_sampled_time", false, &subtree_at) != 0)
         return -1;
-    if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "subtree_sampled_kib")))
+    const cJSON *subtree = cJSON_GetObjectItemCaseSensitive(obj, "subtree_sampled_kib");
+    if (subtree != NULL) /* the run summed subtrees (null: no sample saw this one) */
+        r->jt->job.subtree_samples = true;
+    if (!read_absent(subtree))
         p->subtree_sampled = (struct jt_peak){subtree_kib, subtree_at, JT_PEAK_SAMPLED};
     return read_series(r, obj, path, &p->series);
 }

@@ -8,61 +8,7 @@
 
 #include "../common/procio.h"
 #include "../common/procstat.h"
-
-/* Parses a decimal number at *p (before end), advancing *p; false on no digit or overflow. */
-static bool proc_parse_u64(const char **p, const char *end, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    if (s >= end || *s < '0' || *s > '9')
-        return false;
-    while (s < end && *s >= '0' && *s <= '9') {
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-        s++;
-    }
-    *p = s;
-    *out = v;
-    return true;
-}
-
-/* Value of a "Key:   1234 kB" line that starts at line (length line_len), when key matches. */
-static bool proc_status_field(const char *line, size_t line_len, const char *key, uint64_t *out)
-{
-    size_t key_len = strlen(key);
-    if (line_len < key_len || memcmp(line, key, key_len) != 0)
-        return false;
-    const char *p = line + key_len;
-    const char *end = line + line_len;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    uint64_t v;
-    if (!proc_parse_u64(&p, end, &v))
-        return false;
-    if ((size_t)(end - p) < 3 || memcmp(p, " kB", 3) != 0)
-        return false;
-    *out = v;
-    return true;
-}
-
-int proc_parse_status(const char *text, size_t len, struct proc_status *out)
-{
-    memset(out, 0, sizeof(*out));
-    const char *p = text;
-    const char *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t line_len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-        if (proc_status_field(p, line_len, "VmHWM:", &out->hwm_kib))
-            out->has_hwm = true;
-        else if (proc_status_field(p, line_len, "VmRSS:", &out->rss_kib))
-            out->has_rss = true;
-        p += line_len + (nl != NULL ? 1 : 0);
-    }
-    return out->has_hwm || out->has_rss ? 0 : -1;
-}
+#include "../common/procstatus.h"
 
 int proc_parse_stat(const char *text, size_t len, struct proc_stat *out)
 {
@@ -124,7 +70,7 @@ static void proc_path(pid_t pid, const char *name, char *buf, size_t cap)
     buf[at] = '\0';
 }
 
-int proc_pid_status(pid_t pid, struct proc_status *out)
+int proc_pid_status(pid_t pid, struct procstatus *out)
 {
     char path[PROC_PATH_MAX], buf[PROC_SELF_BUF_MAX];
     proc_path(pid, "status", path, sizeof path);
@@ -133,7 +79,7 @@ int proc_pid_status(pid_t pid, struct proc_status *out)
         memset(out, 0, sizeof(*out));
         return -1;
     }
-    return proc_parse_status(buf, (size_t)n, out);
+    return procstatus_parse(buf, (size_t)n, out);
 }
 
 int proc_pid_stat(pid_t pid, struct proc_stat *out)
@@ -148,7 +94,7 @@ int proc_pid_stat(pid_t pid, struct proc_stat *out)
     return proc_parse_stat(buf, (size_t)n, out);
 }
 
-int proc_self_status(struct proc_status *out)
+int proc_self_status(struct procstatus *out)
 {
     return proc_pid_status(0, out);
 }

@@ -7,15 +7,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../common/procstatus.h"
+
 /* /proc/self/status is about 1.5 KiB; /proc/self/stat a few hundred bytes. */
 #define PROC_SELF_BUF_MAX 4096
-
-struct proc_status {
-    uint64_t hwm_kib;
-    uint64_t rss_kib;
-    bool has_hwm;
-    bool has_rss;
-};
 
 struct proc_stat {
     uint64_t utime_ticks;     /* field 14 */
@@ -23,18 +18,14 @@ struct proc_stat {
     uint64_t starttime_ticks; /* field 22 */
 };
 
-/* Parses VmHWM and VmRSS out of a status text (not necessarily NUL-terminated). 0, or -1 when neither
- * line is there (kernel threads, zombies). */
-int proc_parse_status(const char *text, size_t len, struct proc_status *out);
-
 /* The fields the agent needs of a stat line (common/procstat.h parses it). 0, or -1 when malformed. */
 int proc_parse_stat(const char *text, size_t len, struct proc_stat *out);
 
 /* The same, read from /proc/self; -1 when unreadable. They may change errno: callers save it. */
-int proc_self_status(struct proc_status *out);
+int proc_self_status(struct procstatus *out);
 int proc_self_stat(struct proc_stat *out);
 /* The same of another process (pid > 0), from /proc/PID; -1 when unreadable (gone, not ours to read). */
-int proc_pid_status(pid_t pid, struct proc_status *out);
+int proc_pid_status(pid_t pid, struct procstatus *out);
 int proc_pid_stat(pid_t pid, struct proc_stat *out);
 
 struct procio;

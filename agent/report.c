@@ -273,7 +273,7 @@ static uint64_t report_timeval_us(const struct timeval *tv)
 void report_peak(const struct agent_settings *s, uint32_t reason, int32_t exit_code)
 {
     int saved = errno;
-    struct proc_status st;
+    struct procstatus st;
     /* Read before the socket is made: with a tiny RLIMIT_NOFILE, one free descriptor serves both. */
     if (proc_self_status(&st) != 0 || !st.has_hwm) {
         agent_log(s, "peak-unreadable-errno", errno);
@@ -311,7 +311,7 @@ void report_peak(const struct agent_settings *s, uint32_t reason, int32_t exit_c
 void report_kill_peak(const struct agent_settings *s, pid_t target, int signal)
 {
     int saved = errno;
-    struct proc_status st;
+    struct procstatus st;
     struct proc_stat stat;
     if (proc_pid_status(target, &st) != 0 || !st.has_hwm || proc_pid_stat(target, &stat) != 0) {
         errno = saved; /* gone, a zombie, or not ours to read: nothing to add */

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "decimal.h"
+
 #define PROCIO_FIELDS 4
 
 /* Where the value of a "key: " line goes, or NULL for a key memwatch does not read; *bit names it. */
@@ -17,24 +19,6 @@ static uint64_t *procio_slot(struct procio *out, const char *line, size_t key_le
         }
     }
     return NULL;
-}
-
-/* The whole token [s, end) as a decimal number; false on anything else or on overflow. */
-static bool procio_u64(const char *s, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s >= end)
-        return false;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
 }
 
 static int procio_fail(struct procio *out)
@@ -60,7 +44,7 @@ int procio_parse(const char *text, size_t len, struct procio *out)
             const char *v = colon + 1;
             while (v < nl && *v == ' ')
                 v++;
-            if ((seen & bit) || !procio_u64(v, nl, slot))
+            if ((seen & bit) || !decimal_u64(v, nl, slot))
                 return procio_fail(out);
             seen |= bit;
         }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "decimal.h"
+
 #define PROCSTAT_FIELD_STATE 3
 #define PROCSTAT_FIELD_PPID 4
 #define PROCSTAT_FIELD_UTIME 14
@@ -11,24 +13,6 @@
 #define PROCSTAT_FIELD_START 22
 #define PROCSTAT_FIELD_RSS 24 /* the last field required */
 #define PROCSTAT_FIELD_STARTCODE 26
-
-/* The whole token [s, end) as a decimal number; false on anything else or on overflow. */
-static bool procstat_u64(const char *s, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s >= end)
-        return false;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
 
 /* Where a numeric field goes, or NULL for one memwatch does not read. */
 static uint64_t *procstat_slot(struct procstat *out, unsigned field, uint64_t *ppid)
@@ -98,7 +82,7 @@ int procstat_parse(const char *text, size_t len, struct procstat *out)
             continue;
         }
         uint64_t *slot = procstat_slot(out, field, &ppid);
-        if (slot != NULL && !procstat_u64(tok, p, slot))
+        if (slot != NULL && !decimal_u64(tok, p, slot))
             return procstat_fail(out);
     }
     if (field < PROCSTAT_FIELD_RSS || ppid > INT32_MAX)

@@ -24,8 +24,8 @@ static const char status_sample[] = "Name:\tpython3\n"
 static void test_status_sample(void **state)
 {
     (void)state;
-    struct proc_status st;
-    assert_int_equal(proc_parse_status(status_sample, strlen(status_sample), &st), 0);
+    struct procstatus st;
+    assert_int_equal(procstatus_parse(status_sample, strlen(status_sample), &st), 0);
     assert_true(st.has_hwm);
     assert_true(st.has_rss);
     assert_int_equal(st.hwm_kib, 204812);
@@ -41,8 +41,8 @@ static void test_status_length_bound(void **state)
     char *copy = malloc(len); /* exactly len bytes: ASan catches any read beyond */
     assert_non_null(copy);
     memcpy(copy, status_sample, len);
-    struct proc_status st;
-    assert_int_equal(proc_parse_status(copy, len, &st), -1);
+    struct procstatus st;
+    assert_int_equal(procstatus_parse(copy, len, &st), -1);
     assert_false(st.has_hwm);
     free(copy);
 }
@@ -52,18 +52,18 @@ static void test_status_without_memory(void **state)
     (void)state;
     /* Kernel threads and zombies have no Vm lines. */
     const char text[] = "Name:\tkthreadd\nState:\tS (sleeping)\n";
-    struct proc_status st;
-    assert_int_equal(proc_parse_status(text, strlen(text), &st), -1);
+    struct procstatus st;
+    assert_int_equal(procstatus_parse(text, strlen(text), &st), -1);
     const char bad[] = "VmHWM:\t  12x kB\nVmRSS:\t99999999999999999999999 kB\n";
-    assert_int_equal(proc_parse_status(bad, strlen(bad), &st), -1);
+    assert_int_equal(procstatus_parse(bad, strlen(bad), &st), -1);
     const char no_unit[] = "VmHWM:\t 12\n";
-    assert_int_equal(proc_parse_status(no_unit, strlen(no_unit), &st), -1);
+    assert_int_equal(procstatus_parse(no_unit, strlen(no_unit), &st), -1);
 }
 
 static void test_self(void **state)
 {
     (void)state;
-    struct proc_status st;
+    struct procstatus st;
     assert_int_equal(proc_self_status(&st), 0);
     assert_true(st.has_hwm);
     assert_true(st.hwm_kib >= st.rss_kib);

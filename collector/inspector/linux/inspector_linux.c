@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include "../../../common/procio.h"
+#include "../../../common/procstatus.h"
 #include "../../../common/procstat.h"
 
 #define INSPECTOR_PATH_MAX 64   /* "/proc/4194304/task/4194304/children" fits */
 #define INSPECTOR_STAT_MAX 1024 /* /proc/PID/stat: comm is at most 64 bytes, the rest numbers */
 #define INSPECTOR_CHILDREN_CHUNK 4096 /* children files are read whole, a chunk at a time */
 #define INSPECTOR_PID_DIGITS 16
-#define INSPECTOR_STATUS_MAX 4096 /* /proc/PID/status is about 1.5 KiB */
 #define INSPECTOR_MEMINFO_MAX 4096
 
 /* Reads a whole small file into buf (NUL-terminated). Returns the bytes read or -1 with errno. */
@@ -95,16 +95,17 @@ bool inspector_gone(int err) { return err == ENOENT || err == ESRCH; }
 
 int inspector_read_hwm(pid_t pid, uint64_t *hwm_kib)
 {
-    char path[INSPECTOR_PATH_MAX], buf[INSPECTOR_STATUS_MAX];
+    char path[INSPECTOR_PATH_MAX], buf[PROCSTATUS_TEXT_MAX];
+    struct procstatus st;
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if (read_small(path, buf, sizeof buf) < 0)
+    ssize_t n = read_small(path, buf, sizeof buf);
+    if (n < 0)
         return -1;
-    const char *line = strstr(buf, "\nVmHWM:");
-    if (!line) {
+    if (procstatus_parse(buf, (size_t)n, &st) != 0 || !st.has_hwm) {
         errno = ENODATA;
         return -1;
     }
-    *hwm_kib = strtoull(line + strlen("\nVmHWM:"), NULL, 10);
+    *hwm_kib = st.hwm_kib;
     return 0;
 }
 

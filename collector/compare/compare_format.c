@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "../report/format.h"
+#include "../report/json_build.h"
 #include "../units.h"
 #include "../utf8.h"
 
@@ -298,58 +299,23 @@ int compare_write_text(FILE *out, const struct compare_result *r, const struct c
 
 /* ---- JSON ---- */
 
-struct compare_json {
-    bool failed;
-};
-
-static cJSON *compare_json_check(struct compare_json *b, cJSON *item)
-{
-    if (item == NULL)
-        b->failed = true;
-    return item;
-}
-
-static void compare_json_add(struct compare_json *b, cJSON *obj, const char *key, cJSON *item)
-{
-    if (compare_json_check(b, item) != NULL && obj != NULL)
-        cJSON_AddItemToObject(obj, key, item);
-    else
-        cJSON_Delete(item);
-}
-
-static void compare_json_string(struct compare_json *b, cJSON *obj, const char *key, const char *s)
-{
-    char *clean = NULL;
-    const char *text = s ? utf8_clean(s, &clean) : NULL;
-    compare_json_add(b, obj, key, text ? cJSON_CreateString(text) : cJSON_CreateNull());
-    free(clean);
-}
-
-static void compare_json_number(struct compare_json *b, cJSON *obj, const char *key, bool known, double v)
-{
-    compare_json_add(b, obj, key, known && isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
-
-static cJSON *compare_json_run(struct compare_json *b, const struct report_file *run)
+static cJSON *compare_json_run(struct json_builder *b, const struct report_file *run)
 {
     char start[64];
-    cJSON *o = compare_json_check(b, cJSON_CreateObject());
-    cJSON *cmd = compare_json_check(b, cJSON_CreateArray());
-    compare_json_string(b, o, "file", run->path);
-    compare_json_string(b, o, "schema", run->seed ? "original" : "memwatch");
-    compare_json_string(b, o, "memwatch_version", run->jt.job.memwatch_version);
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    cJSON *cmd = json_check(b, cJSON_CreateArray());
+    json_string(b, o, "file", run->path);
+    json_string(b, o, "schema", run->seed ? "original" : "memwatch");
+    json_string(b, o, "memwatch_version", run->jt.job.memwatch_version);
     for (uint32_t i = 0; cmd && i < run->jt.job.argc; i++) {
-        char *clean = NULL;
-        const char *text = utf8_clean(run->jt.job.argv[i], &clean);
-        cJSON *s = compare_json_check(b, cJSON_CreateString(text ? text : ""));
-        if (s)
-            cJSON_AddItemToArray(cmd, s);
-        free(clean);
+        cJSON *word = json_text(b, run->jt.job.argv[i]);
+        if (word)
+            cJSON_AddItemToArray(cmd, word);
     }
-    compare_json_add(b, o, "command", cmd);
+    json_add(b, o, "command", cmd);
     report_format_instant(&run->jt, run->jt.job.start_ns, start, sizeof start);
-    compare_json_string(b, o, "start_time", start);
-    compare_json_number(b, o, "process_count", true, (double)run->view.n_processes);
+    json_string(b, o, "start_time", start);
+    json_number(b, o, "process_count", (double)run->view.n_processes);
     return o;
 }
 
@@ -363,66 +329,66 @@ static const char *compare_kind_json(const struct compare_figure *f)
     return f->known ? report_peak_kind_name(f->kind) : NULL;
 }
 
-static cJSON *compare_json_row(struct compare_json *b, const struct compare_row *row)
+static cJSON *compare_json_row(struct json_builder *b, const struct compare_row *row)
 {
-    cJSON *o = compare_json_check(b, cJSON_CreateObject());
+    cJSON *o = json_check(b, cJSON_CreateObject());
     bool both = row->base.known && row->cand.known && row->status != COMPARE_APPEARED &&
                 row->status != COMPARE_VANISHED;
-    compare_json_string(b, o, "metric", compare_metric_name(row->metric));
-    compare_json_string(b, o, "group", row->group);
-    compare_json_string(b, o, "unit", compare_unit_name(row->metric));
-    compare_json_number(b, o, "base", row->base.known && compare_base_present(row), row->base.value);
-    compare_json_string(b, o, "base_kind", compare_base_present(row) ? compare_kind_json(&row->base) : NULL);
-    compare_json_number(b, o, "candidate", row->cand.known && compare_cand_present(row), row->cand.value);
-    compare_json_string(b, o, "candidate_kind", compare_cand_present(row) ? compare_kind_json(&row->cand) : NULL);
+    json_string(b, o, "metric", compare_metric_name(row->metric));
+    json_string(b, o, "group", row->group);
+    json_string(b, o, "unit", compare_unit_name(row->metric));
+    json_number_or_null(b, o, "base", row->base.known && compare_base_present(row), row->base.value);
+    json_string(b, o, "base_kind", compare_base_present(row) ? compare_kind_json(&row->base) : NULL);
+    json_number_or_null(b, o, "candidate", row->cand.known && compare_cand_present(row), row->cand.value);
+    json_string(b, o, "candidate_kind", compare_cand_present(row) ? compare_kind_json(&row->cand) : NULL);
     if (row->metric == COMPARE_LARGEST) {
-        compare_json_string(b, o, "base_group", row->base.detail);
-        compare_json_string(b, o, "candidate_group", row->cand.detail);
+        json_string(b, o, "base_group", row->base.detail);
+        json_string(b, o, "candidate_group", row->cand.detail);
     }
-    compare_json_number(b, o, "change", both, row->change);
-    compare_json_number(b, o, "change_percent", both, row->change_pct);
-    compare_json_add(b, o, "change_exact", cJSON_CreateBool(both && row->exact));
-    compare_json_add(b, o, "gated", cJSON_CreateBool(row->gated));
-    compare_json_string(b, o, "status", compare_status_name(row->status));
+    json_number_or_null(b, o, "change", both, row->change);
+    json_number_or_null(b, o, "change_percent", both, row->change_pct);
+    json_add(b, o, "change_exact", cJSON_CreateBool(both && row->exact));
+    json_add(b, o, "gated", cJSON_CreateBool(row->gated));
+    json_string(b, o, "status", compare_status_name(row->status));
     return o;
 }
 
-static cJSON *compare_json_gate(struct compare_json *b, const struct compare_gate *g)
+static cJSON *compare_json_gate(struct json_builder *b, const struct compare_gate *g)
 {
-    cJSON *o = compare_json_check(b, cJSON_CreateObject());
-    cJSON *metrics = compare_json_check(b, cJSON_CreateArray());
+    cJSON *o = json_check(b, cJSON_CreateObject());
+    cJSON *metrics = json_check(b, cJSON_CreateArray());
     for (int m = 0; metrics && m < COMPARE_METRICS; m++)
         if (g->metrics & COMPARE_METRIC_BIT(m)) {
-            cJSON *s = compare_json_check(b, cJSON_CreateString(compare_metric_name((enum compare_metric)m)));
+            cJSON *s = json_check(b, cJSON_CreateString(compare_metric_name((enum compare_metric)m)));
             if (s)
                 cJSON_AddItemToArray(metrics, s);
         }
-    compare_json_add(b, o, "metrics", metrics);
-    compare_json_number(b, o, "threshold_percent", g->has_threshold, g->threshold_pct);
-    compare_json_number(b, o, "max_increase_kib", g->has_max_increase, (double)g->max_increase_kib);
+    json_add(b, o, "metrics", metrics);
+    json_number_or_null(b, o, "threshold_percent", g->has_threshold, g->threshold_pct);
+    json_number_or_null(b, o, "max_increase_kib", g->has_max_increase, (double)g->max_increase_kib);
     return o;
 }
 
 int compare_write_json(FILE *out, const struct compare_result *r)
 {
-    struct compare_json b = {0};
-    cJSON *root = compare_json_check(&b, cJSON_CreateObject());
-    cJSON *rows = compare_json_check(&b, cJSON_CreateArray());
-    compare_json_number(&b, root, "compare_version", true, COMPARE_VERSION);
-    compare_json_string(&b, root, "verdict", compare_failed(r) ? "regression" : "within");
-    compare_json_add(&b, root, "base", compare_json_run(&b, r->base));
-    compare_json_add(&b, root, "candidate", compare_json_run(&b, r->cand));
-    compare_json_add(&b, root, "gate", compare_json_gate(&b, &r->gate));
-    compare_json_number(&b, root, "regressed", true, (double)r->regressed);
-    compare_json_number(&b, root, "improved", true, (double)r->improved);
-    compare_json_number(&b, root, "appeared", true, (double)r->appeared);
-    compare_json_number(&b, root, "vanished", true, (double)r->vanished);
+    struct json_builder b = {0};
+    cJSON *root = json_check(&b, cJSON_CreateObject());
+    cJSON *rows = json_check(&b, cJSON_CreateArray());
+    json_number(&b, root, "compare_version", COMPARE_VERSION);
+    json_string(&b, root, "verdict", compare_failed(r) ? "regression" : "within");
+    json_add(&b, root, "base", compare_json_run(&b, r->base));
+    json_add(&b, root, "candidate", compare_json_run(&b, r->cand));
+    json_add(&b, root, "gate", compare_json_gate(&b, &r->gate));
+    json_number_or_null(&b, root, "regressed", true, (double)r->regressed);
+    json_number_or_null(&b, root, "improved", true, (double)r->improved);
+    json_number_or_null(&b, root, "appeared", true, (double)r->appeared);
+    json_number_or_null(&b, root, "vanished", true, (double)r->vanished);
     for (size_t i = 0; rows && i < r->n_rows; i++) {
         cJSON *row = compare_json_row(&b, &r->rows[i]);
         if (row)
             cJSON_AddItemToArray(rows, row);
     }
-    compare_json_add(&b, root, "rows", rows);
+    json_add(&b, root, "rows", rows);
     char *text = b.failed ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
     if (text == NULL) {

@@ -9,59 +9,11 @@
 
 #include "../utf8.h"
 #include "format.h"
+#include "json_build.h"
 
 #define JSON_NS_PER_MS 1000000LL
 #define JSON_KEY_MAX 32 /* the longest key of the report, with JSON_HEX_SUFFIX */
 #define JSON_HEX_SUFFIX "_hex"
-
-/* Remembers any failed cJSON allocation, so the tree is checked once instead of at every field. */
-struct json_builder {
-    const struct jobtable *jt;
-    bool failed;
-};
-
-static cJSON *json_check(struct json_builder *b, cJSON *item)
-{
-    if (item == NULL)
-        b->failed = true;
-    return item;
-}
-
-static void json_add(struct json_builder *b, cJSON *obj, const char *key, cJSON *item)
-{
-    if (item == NULL || obj == NULL || !cJSON_AddItemToObject(obj, key, item)) {
-        cJSON_Delete(item);
-        b->failed = true;
-    }
-}
-
-static void json_number(struct json_builder *b, cJSON *obj, const char *key, double n)
-{
-    json_add(b, obj, key, cJSON_CreateNumber(n));
-}
-
-static void json_bool(struct json_builder *b, cJSON *obj, const char *key, bool v)
-{
-    json_add(b, obj, key, cJSON_CreateBool(v));
-}
-
-/* A string as valid UTF-8 (utf8_clean: U+FFFD for what is not), or null when there is none. Every string
- * of the report goes through here: argv, exe and host names are the job's bytes, not text. */
-static cJSON *json_text(struct json_builder *b, const char *s)
-{
-    if (s == NULL)
-        return json_check(b, cJSON_CreateNull());
-    char *copy;
-    const char *clean = utf8_clean(s, &copy);
-    cJSON *item = clean != NULL ? cJSON_CreateString(clean) : NULL;
-    free(copy);
-    return json_check(b, item);
-}
-
-static void json_string(struct json_builder *b, cJSON *obj, const char *key, const char *s)
-{
-    json_add(b, obj, key, json_text(b, s));
-}
 
 /* The exact bytes of s as lowercase hex. */
 static cJSON *json_hex(struct json_builder *b, const char *s)
@@ -95,22 +47,6 @@ static void json_exact_string(struct json_builder *b, cJSON *obj, const char *ke
     json_string(b, obj, key, s);
     if (s != NULL && !utf8_is_valid(s))
         json_add_hex(b, obj, key, json_hex(b, s));
-}
-
-static void json_number_or_null(struct json_builder *b, cJSON *obj, const char *key, bool known, double n)
-{
-    json_add(b, obj, key, known ? cJSON_CreateNumber(n) : cJSON_CreateNull());
-}
-
-static void json_instant(struct json_builder *b, cJSON *obj, const char *key, bool known, int64_t mono_ns)
-{
-    char when[CLOCK_RFC3339_MAX];
-    if (!known) {
-        json_add(b, obj, key, cJSON_CreateNull());
-        return;
-    }
-    report_format_instant(b->jt, mono_ns, when, sizeof when);
-    json_string(b, obj, key, when);
 }
 
 /* An array of argv's strings, each through text (json_text or json_hex). */

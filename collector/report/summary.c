@@ -590,15 +590,17 @@ static size_t summary_group_name_cols(const struct summary *s, size_t shown)
     return cols;
 }
 
-/* "24.6 MiB .. 52.0 MiB": what a group held at one moment, at least .. at most. */
-static void summary_group_interval(const struct report_group *g, char *buf, size_t len)
+/* "  24.6 MiB .. 52.0 MiB": what a group or a subtree held at one moment, at least .. at most ("n/a" for a
+ * bound not proven); pad: the upper end takes its ten columns too. */
+static void summary_interval(const struct report_lower *lower, const struct jt_upper *upper, bool pad, char *buf,
+                             size_t len)
 {
-    char lower[UNITS_SIZE_MAX] = "n/a", upper[UNITS_SIZE_MAX] = "n/a";
-    if (g->lower.source != REPORT_LOWER_NONE)
-        units_format_size(g->lower.kib, lower, sizeof lower);
-    if (g->footprint.upper.proven)
-        units_format_size(g->footprint.upper.kib, upper, sizeof upper);
-    snprintf(buf, len, "%10s .. %s", lower, upper);
+    char lo[UNITS_SIZE_MAX] = "n/a", up[UNITS_SIZE_MAX] = "n/a";
+    if (lower->source != REPORT_LOWER_NONE)
+        units_format_size(lower->kib, lo, sizeof lo);
+    if (upper->proven)
+        units_format_size(upper->kib, up, sizeof up);
+    snprintf(buf, len, pad ? "%10s .. %-10s" : "%10s .. %s", lo, up);
 }
 
 static void summary_group_row(struct summary *s, const struct report_group *g, size_t name_cols)
@@ -607,7 +609,7 @@ static void summary_group_row(struct summary *s, const struct report_group *g, s
     size_t cols = report_text_fit_middle(g->name, name_cols, 0, name, sizeof name);
 
     units_format_size(g->largest_peak.kib, largest, sizeof largest);
-    summary_group_interval(g, interval, sizeof interval);
+    summary_interval(&g->lower, &g->footprint.upper, false, interval, sizeof interval);
     summary_line(s, "  %s%*s  %5zu  %10s%s%s%s  %s", name, (int)(name_cols - cols), "", g->count, largest,
                  summary_style(s, SUMMARY_YELLOW), summary_kind_mark(g->largest_peak.kind),
                  summary_style(s, SUMMARY_RESET), interval);
@@ -646,16 +648,6 @@ static void summary_groups(struct summary *s)
 #define SUMMARY_TREE_INDENT 2
 #define SUMMARY_TREE_INDENT_SHARE 2 /* indentation takes at most 1/this of the command's columns */
 
-static void summary_tree_interval(const struct report_tree_node *n, char *buf, size_t len)
-{
-    char lower[UNITS_SIZE_MAX] = "n/a", upper[UNITS_SIZE_MAX] = "n/a";
-    if (n->lower.source != REPORT_LOWER_NONE)
-        units_format_size(n->lower.kib, lower, sizeof lower);
-    if (n->subtree.upper.proven)
-        units_format_size(n->subtree.upper.kib, upper, sizeof upper);
-    snprintf(buf, len, "%10s .. %-10s", lower, upper);
-}
-
 /* Indentation for depth, within the share of the command's columns it may take. */
 static size_t summary_tree_indent(uint32_t depth, size_t command_cols)
 {
@@ -673,7 +665,7 @@ static void summary_tree_row(struct summary *s, const struct report_tree_node *n
 
     units_format_size(n->peak.kib, size, sizeof size);
     if (n->first_child != REPORT_NO_NODE)
-        summary_tree_interval(n, interval, sizeof interval);
+        summary_interval(&n->lower, &n->subtree.upper, true, interval, sizeof interval);
     else
         snprintf(interval, sizeof interval, "%25s", ""); /* a leaf's subtree is itself */
     snprintf(head, sizeof head, "%*s%s", (int)indent, "", n->reparented ? "[re-parented] " : "");

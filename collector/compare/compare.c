@@ -221,6 +221,15 @@ static void compare_count(struct compare_result *r, const struct compare_row *ro
     }
 }
 
+int compare_align_groups(struct report_file *base, struct report_file *cand, bool *regrouped)
+{
+    enum jt_group_by b = base->jt.job.group_by, c = cand->jt.job.group_by;
+    enum jt_group_by key = (b == c && b == JT_GROUP_EXE) ? JT_GROUP_EXE : JT_GROUP_COMMAND;
+    *regrouped = (b != key && b != JT_GROUP_TREE) || (c != key && c != JT_GROUP_TREE);
+    /* --group-by tree groups by command too; its view also holds the tree, which a comparison does not use. */
+    return report_file_regroup(base, key) == 0 && report_file_regroup(cand, key) == 0 ? 0 : -1;
+}
+
 int compare_build(struct compare_result *r, const struct report_file *base, const struct report_file *cand,
                   const struct compare_gate *gate)
 {
@@ -228,6 +237,7 @@ int compare_build(struct compare_result *r, const struct report_file *base, cons
     r->base = base;
     r->cand = cand;
     r->gate = *gate;
+    r->group_by = base->jt.job.group_by;
     const struct report_group **bg = compare_groups_by_name(&base->view);
     const struct report_group **cg = compare_groups_by_name(&cand->view);
     r->rows = calloc(COMPARE_GROUPS + base->view.n_groups + cand->view.n_groups + 1, sizeof *r->rows);

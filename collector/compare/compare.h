@@ -86,10 +86,15 @@ struct compare_result {
     struct compare_row *rows; /* job-wide rows (COMPARE_TOTAL..COMPARE_COUNT), then groups, worst first */
     size_t n_rows;
     size_t n_job_rows;
+    enum jt_group_by group_by; /* the key groups were matched by */
     size_t regressed, improved, appeared, vanished;
     const struct compare_row *worst; /* the largest gated regression, or NULL */
 };
 
+/* Groups both runs by a key that means the same in both: the runs' own when they share it and it is
+ * command or exe; otherwise command (a parent's pid means nothing in another run). Sets *regrouped when a
+ * run's view was regrouped. 0, or -1 on allocation failure. */
+int compare_align_groups(struct report_file *base, struct report_file *cand, bool *regrouped);
 /* Compares two loaded runs; 0, or -1 on allocation failure. */
 int compare_build(struct compare_result *r, const struct report_file *base, const struct report_file *cand,
                   const struct compare_gate *gate);

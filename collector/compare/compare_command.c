@@ -73,6 +73,20 @@ static void compare_output_discard(struct compare_output *o)
     o->used = false;
 }
 
+/* Both runs grouped by one key, said when it is not the one a run was reported with. */
+static int compare_align(struct report_file *base, struct report_file *cand)
+{
+    enum jt_group_by b = base->jt.job.group_by, c = cand->jt.job.group_by;
+    bool regrouped = false;
+    if (compare_align_groups(base, cand, &regrouped) != 0)
+        return -1;
+    if (regrouped)
+        fprintf(stderr, "memwatch: compare: groups are matched by %s (the base was grouped by %s, the candidate "
+                "by %s)\n", report_group_by_name(base->jt.job.group_by), report_group_by_name(b),
+                report_group_by_name(c));
+    return 0;
+}
+
 /* The table goes to standard output unless a file format took it; then to standard error. */
 static int compare_write_table(FILE *out, const struct compare_result *r, const struct cli_options *opt)
 {
@@ -110,7 +124,7 @@ int compare_command(const struct cli_options *opt)
     }
     compare_gate_from_options(&gate, opt);
     int rc = CLI_EXIT_FAILURE;
-    if (compare_build(&r, &base, &cand, &gate) != 0) {
+    if (compare_align(&base, &cand) != 0 || compare_build(&r, &base, &cand, &gate) != 0) {
         compare_say("compare", "out of memory");
         compare_output_discard(&json);
         compare_output_discard(&md);
@@ -229,7 +243,7 @@ int ci_check_conclude(struct ci_check *c, const struct cli_options *opt, const c
         cand.path = "(this run)";
     compare_gate_from_options(&gate, opt);
     int rc = CLI_EXIT_FAILURE;
-    if (compare_build(&r, &c->baseline, &cand, &gate) != 0) {
+    if (compare_align(&c->baseline, &cand) != 0 || compare_build(&r, &c->baseline, &cand, &gate) != 0) {
         compare_say("ci-check", "out of memory");
     } else {
         bool ok = true;

@@ -287,7 +287,9 @@ int compare_write_text(FILE *out, const struct compare_result *r, const struct c
     compare_text_line(&t, line);
     for (size_t i = 0; i < r->n_rows; i++) {
         if (i == r->n_job_rows) {
-            compare_pad(head[0], sizeof head[0], "GROUP (largest process)", t.name_cols, false);
+            compare_pad(head[0], sizeof head[0],
+                        r->group_by == JT_GROUP_EXE ? "EXE (largest process)" : "GROUP (largest process)",
+                        t.name_cols, false);
             compare_text_line(&t, head[0]);
         }
         compare_text_row(&t, &r->rows[i]);

@@ -201,6 +201,8 @@ struct report_file {
 int report_file_load(struct report_file *rf, const char *path, char *err, size_t errlen);
 /* The same from the report's text. */
 int report_file_parse(struct report_file *rf, const char *path, const char *text, char *err, size_t errlen);
+/* Groups the view by another key (the view is rebuilt); 0, or -1 on allocation failure. */
+int report_file_regroup(struct report_file *rf, enum jt_group_by group_by);
 void report_file_free(struct report_file *rf);
 
 #endif

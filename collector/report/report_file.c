@@ -105,6 +105,15 @@ int report_file_load(struct report_file *rf, const char *path, char *err, size_t
     return rc;
 }
 
+int report_file_regroup(struct report_file *rf, enum jt_group_by group_by)
+{
+    if (rf->jt.job.group_by == group_by)
+        return 0;
+    report_view_free(&rf->view);
+    rf->jt.job.group_by = group_by;
+    return report_view_build(&rf->view, &rf->jt, NULL);
+}
+
 void report_file_free(struct report_file *rf)
 {
     report_view_free(&rf->view);

@@ -110,6 +110,7 @@ static const struct itest_scenario itest_scenarios[] = {
     {"compare_threshold", scenario_compare, "threshold"},
     {"compare_seed", scenario_compare, "seed"},
     {"compare_bad", scenario_compare, "bad"},
+    {"compare_groupings", scenario_compare, "groupings"},
     {"ci_check", scenario_compare, "ci_check"},
     {"views_tree", scenario_views, "tree"},
     {"views_group_exe", scenario_views, "exe"},

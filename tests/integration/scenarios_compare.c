@@ -1,6 +1,7 @@
 /* Comparing runs: an improvement passes, a regression fails (exit 1) with the worst first, the allowances
  * decide, the original tool's reports are read with their unknowns, bad input is one line and exit 125 with
  * nothing written; ci-check writes a missing baseline, passes a like run and fails a heavier one (exit 13). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,25 @@ static int compare_memwatch(struct itest_ctx *ctx, struct itest_run *r, const ch
     return r->exit_code;
 }
 
-/* A report of alloc_hold MIB in DIR/name. */
-static const char *compare_profile(struct itest_ctx *ctx, const char *name, const char *mib, char *path, size_t len)
+/* A report of alloc_hold MIB in DIR/name, grouped by group_by. */
+static const char *compare_profile_by(struct itest_ctx *ctx, const char *name, const char *mib, const char *group_by,
+                                      char *path, size_t len)
 {
-    char prog[ITEST_PATH_MAX], json[ITEST_PATH_MAX + 8];
+    char prog[ITEST_PATH_MAX], json[ITEST_PATH_MAX + 8], key[64];
     struct itest_run r;
     snprintf(prog, sizeof prog, "%s/alloc_hold", ctx->wldir);
     itest_path(ctx, name, path, len);
     snprintf(json, sizeof json, "--json=%s", path);
-    int code = compare_memwatch(ctx, &r, (const char *const[]){"run", "-q", json, "--", prog, mib, COMPARE_HOLD_MS, NULL});
+    snprintf(key, sizeof key, "--group-by=%s", group_by);
+    int code = compare_memwatch(ctx, &r, (const char *const[]){"run", "-q", json, key, "--", prog, mib, COMPARE_HOLD_MS,
+                                                               NULL});
     ITEST_CHECK(ctx, code == 0, "profiling alloc_hold %s exited %d", mib, code);
     return path;
+}
+
+static const char *compare_profile(struct itest_ctx *ctx, const char *name, const char *mib, char *path, size_t len)
+{
+    return compare_profile_by(ctx, name, mib, "command", path, len);
 }
 
 /* The comparison's first row whose key is value ("group" "cc1", "metric" "largest"), or NULL. */
@@ -169,6 +178,35 @@ static void compare_seed(struct itest_ctx *ctx)
     const cJSON *upper = compare_row_where(cmp, "metric", "total-upper");
     ITEST_CHECK(ctx, upper && itest_json_is_null(upper, "base"), "the seed's upper bound must be unknown (null)");
     compare_expect_str(ctx, upper, "status", "unknown", "total-upper row");
+    cJSON_Delete(cmp);
+}
+
+/* Groups are matched by a key that means the same in both runs: exe when both were grouped by it, else the
+ * program's name (a parent's pid names nothing in another run), said when a run was grouped otherwise. */
+static void compare_groupings(struct itest_ctx *ctx)
+{
+    char base[ITEST_PATH_MAX], cand[ITEST_PATH_MAX], exe[ITEST_PATH_MAX];
+    compare_profile_by(ctx, "base.json", "32", "exe", base, sizeof base);
+    compare_profile_by(ctx, "cand.json", "32", "exe", cand, sizeof cand);
+    cJSON *cmp = compare_json(ctx, base, cand, NULL, 0);
+    snprintf(exe, sizeof exe, "%s/alloc_hold", ctx->wldir);
+    char real[ITEST_PATH_MAX];
+    const char *key = realpath(exe, real) ? real : exe;
+    ITEST_CHECK(ctx, compare_row_where(cmp, "group", key) != NULL, "both grouped by exe: no row for '%s'", key);
+    cJSON_Delete(cmp);
+
+    compare_profile_by(ctx, "base.json", "32", "ppid", base, sizeof base);
+    compare_profile_by(ctx, "cand.json", "32", "command", cand, sizeof cand);
+    struct itest_run r;
+    int code = compare_memwatch(ctx, &r, (const char *const[]){"compare", "--json=cmp.json", base, cand, NULL});
+    char *err = itest_read_file(r.err_path, 65536, NULL);
+    ITEST_CHECK(ctx, code == 0, "ppid against command: exit %d", code);
+    ITEST_CHECK(ctx, err && strstr(err, "groups are matched by command (the base was grouped by ppid"),
+                "the regrouping is not said: %s", err ? err : "");
+    free(err);
+    char out[ITEST_PATH_MAX];
+    cmp = itest_json_load(ctx, itest_path(ctx, "cmp.json", out, sizeof out));
+    compare_expect_str(ctx, compare_row_where(cmp, "group", "alloc_hold"), "status", "same", "alloc_hold row");
     cJSON_Delete(cmp);
 }
 
@@ -315,6 +353,8 @@ int scenario_compare(struct itest_ctx *ctx, const char *arg)
         compare_seed(ctx);
     else if (strcmp(arg, "bad") == 0)
         compare_bad(ctx);
+    else if (strcmp(arg, "groupings") == 0)
+        compare_groupings(ctx);
     else if (strcmp(arg, "ci_check") == 0)
         compare_ci_check(ctx);
     else

@@ -90,6 +90,23 @@ struct jt_process *jobtable_find_live(const struct jobtable *jt, pid_t pid)
 
 /* ---- lifecycle ---- */
 
+/* A per-process extras array (elem-sized entries by process id) grown to hold id, new entries zeroed: the
+ * array (moved, perhaps), with *cap updated; NULL on allocation failure, the old array left as it was. */
+static void *extras_grow(void *array, size_t *cap, size_t elem, uint32_t id)
+{
+    if (id < *cap)
+        return array;
+    size_t n = *cap ? *cap : 64;
+    while (n <= id)
+        n *= 2;
+    char *grown = realloc(array, n * elem);
+    if (!grown)
+        return NULL;
+    memset(grown + *cap * elem, 0, (n - *cap) * elem);
+    *cap = n;
+    return grown;
+}
+
 void jobtable_init(struct jobtable *jt) { memset(jt, 0, sizeof *jt); }
 
 /* ru_maxrss lags the kernel's lazily updated counters by a few pages: a bound below a figure actually seen
@@ -225,6 +242,8 @@ void jobtable_free(struct jobtable *jt)
     for (size_t i = 0; i < jt->group_samples.cap; i++)
         free(jt->group_samples.slots[i].name);
     free(jt->group_samples.slots);
+    free(jt->io);
+    free(jt->subtree);
     for (uint32_t i = 0; i < jt->job.argc; i++)
         free(jt->job.argv[i]);
     free(jt->job.argv);
@@ -704,10 +723,10 @@ void jobtable_image_peak(struct jobtable *jt, struct jt_process *p, const struct
         jobtable_cpu_reading(p, r->utime_us, r->stime_us);
     else
         p->cpu = (struct jt_cpu){r->utime_us, r->stime_us, JT_PEAK_EXACT};
-    if (r->has_io) {
+    if (r->has_io && jt->job.with_io) {
         struct jt_io io = r->io;
         io.kind = r->at_exec ? JT_PEAK_SAMPLED : JT_PEAK_EXACT;
-        jobtable_io_reading(p, &io);
+        jobtable_io_reading(jt, p, &io);
     }
     img->exec_pending = r->at_exec;
     if (r->t_ns > p->last_seen_ns)
@@ -823,10 +842,10 @@ struct jt_process *jobtable_reaped(struct jobtable *jt, const struct jt_reaped *
     /* A zombie's own count is final: nothing of it runs any more (the agent's, when there, came first). */
     if (r->has_own_cpu && p->cpu.kind != JT_PEAK_EXACT)
         p->cpu = (struct jt_cpu){r->own_user_us, r->own_sys_us, JT_PEAK_EXACT};
-    if (r->has_own_io) {
+    if (r->has_own_io && jt->job.with_io) {
         struct jt_io io = r->own_io;
         io.kind = JT_PEAK_EXACT;
-        jobtable_io_reading(p, &io);
+        jobtable_io_reading(jt, p, &io);
     }
     if (r->by_collector)
         p->reaped_by_memwatch = true;
@@ -941,23 +960,29 @@ static struct jt_process *live_parent(const struct jobtable *jt, const struct jt
  * maximum. An ancestor that has ended breaks the chain: the sums stay lower bounds. */
 static void subtree_samples_pass(struct jobtable *jt, int64_t t_ns)
 {
+    struct jt_subtree_sample *grown =
+        jt->n_procs ? extras_grow(jt->subtree, &jt->cap_subtree, sizeof *jt->subtree, (uint32_t)(jt->n_procs - 1)) : NULL;
+    if (!grown)
+        return; /* no memory for them: the subtrees' lower bounds stay their largest single peaks */
+    jt->subtree = grown;
     for (size_t i = 0; i < jt->live_cap; i++) {
         const struct jt_process *p = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
         if (!p || p->last_rss_ns != t_ns)
             continue;
         size_t depth = 0;
         for (struct jt_process *q = jt->procs[p->id]; q && depth <= jt->n_procs; q = live_parent(jt, q), depth++) {
-            if (q->subtree_pass_ns != t_ns)
-                q->subtree_pass_kib = 0;
-            q->subtree_pass_ns = t_ns;
-            q->subtree_pass_kib += p->last_rss_kib;
+            struct jt_subtree_sample *s = &jt->subtree[q->id];
+            if (s->pass_ns != t_ns)
+                s->pass_kib = 0;
+            s->pass_ns = t_ns;
+            s->pass_kib += p->last_rss_kib;
         }
     }
     for (size_t i = 0; i < jt->live_cap; i++) {
-        struct jt_process *q = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
-        if (q && q->subtree_pass_ns == t_ns &&
-            (q->subtree_sampled.kind == JT_PEAK_NONE || q->subtree_pass_kib > q->subtree_sampled.kib))
-            q->subtree_sampled = (struct jt_peak){q->subtree_pass_kib, t_ns, JT_PEAK_SAMPLED};
+        const struct jt_process *q = jt->live_index[i] ? jt->procs[jt->live_index[i] - 1] : NULL;
+        struct jt_subtree_sample *s = q ? &jt->subtree[q->id] : NULL;
+        if (s && s->pass_ns == t_ns && (s->peak.kind == JT_PEAK_NONE || s->pass_kib > s->peak.kib))
+            s->peak = (struct jt_peak){s->pass_kib, t_ns, JT_PEAK_SAMPLED};
     }
 }
 
@@ -1060,19 +1085,44 @@ void jobtable_cpu_reading(struct jt_process *p, uint64_t user_us, uint64_t sys_u
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-void jobtable_io_reading(struct jt_process *p, const struct jt_io *io)
+void jobtable_io_reading(struct jobtable *jt, const struct jt_process *p, const struct jt_io *io)
 {
+    struct jt_io *grown = extras_grow(jt->io, &jt->cap_io, sizeof *jt->io, p->id);
+    if (!grown)
+        return;
+    jt->io = grown;
+    struct jt_io *mine = &jt->io[p->id];
     if (io->kind == JT_PEAK_EXACT) {
-        p->io = *io;
+        *mine = *io;
         return;
     }
-    if (p->io.kind == JT_PEAK_EXACT || io->kind == JT_PEAK_NONE)
+    if (mine->kind == JT_PEAK_EXACT || io->kind == JT_PEAK_NONE)
         return;
-    p->io.rchar = max_u64(p->io.rchar, io->rchar);
-    p->io.wchar = max_u64(p->io.wchar, io->wchar);
-    p->io.read_bytes = max_u64(p->io.read_bytes, io->read_bytes);
-    p->io.write_bytes = max_u64(p->io.write_bytes, io->write_bytes);
-    p->io.kind = JT_PEAK_SAMPLED;
+    mine->rchar = max_u64(mine->rchar, io->rchar);
+    mine->wchar = max_u64(mine->wchar, io->wchar);
+    mine->read_bytes = max_u64(mine->read_bytes, io->read_bytes);
+    mine->write_bytes = max_u64(mine->write_bytes, io->write_bytes);
+    mine->kind = JT_PEAK_SAMPLED;
+}
+
+struct jt_io jobtable_process_io(const struct jobtable *jt, const struct jt_process *p)
+{
+    return p->id < jt->cap_io ? jt->io[p->id] : (struct jt_io){.kind = JT_PEAK_NONE};
+}
+
+struct jt_peak jobtable_subtree_sampled_peak(const struct jobtable *jt, const struct jt_process *p)
+{
+    return p->id < jt->cap_subtree ? jt->subtree[p->id].peak : (struct jt_peak){.kind = JT_PEAK_NONE};
+}
+
+int jobtable_set_subtree_sampled(struct jobtable *jt, const struct jt_process *p, struct jt_peak peak)
+{
+    struct jt_subtree_sample *grown = extras_grow(jt->subtree, &jt->cap_subtree, sizeof *jt->subtree, p->id);
+    if (!grown)
+        return -1;
+    jt->subtree = grown;
+    jt->subtree[p->id].peak = peak;
+    return 0;
 }
 
 struct jt_cpu jobtable_process_cpu(const struct jt_process *p)
@@ -1134,7 +1184,7 @@ struct jt_io jobtable_total_io(const struct jobtable *jt, size_t *unknown)
     *unknown = 0;
     for (size_t i = 0; i < jt->n_procs; i++) {
         const struct jt_process *p = jt->procs[i];
-        const struct jt_io *io = &p->io;
+        const struct jt_io pio = jobtable_process_io(jt, p), *io = &pio;
         /* Ended by a wait of a process of the job, which adds its counters to its reaper's. */
         bool in_reaper = !p->reaped_by_memwatch && p->end != JT_END_RUNNING;
         if (io->kind != JT_PEAK_EXACT || p->end == JT_END_RUNNING || !agent_in_all(p) ||
@@ -1566,7 +1616,7 @@ int jobtable_subtree_footprints(const struct jobtable *jt, const uint32_t *paren
     if (max_depth == UINT32_MAX)
         rc = -1;
     for (size_t i = 0; rc == 0 && i < jt->n_procs; i++)
-        out[i] = (struct jt_footprint){.sampled = jt->procs[i]->subtree_sampled};
+        out[i] = (struct jt_footprint){.sampled = jobtable_subtree_sampled_peak(jt, jt->procs[i])};
     if (rc == 0) {
         subtree_singles(jt, parent, order, out);
         rc = subtree_uppers(jt, parent, depth, order, max_depth, out);

@@ -18,10 +18,12 @@ enum jt_peak_kind {
     JT_PEAK_EXACT,   /* VmHWM reported by the agent */
 };
 
+/* 16 bytes, not 24: every image holds two and the job table holds tens of thousands of images (memwatch's
+ * own memory at 10,000 processes is a benchmark target). 60 bits of nanoseconds are 36 years of uptime. */
 struct jt_peak {
     uint64_t kib;
-    int64_t at_ns; /* monotonic; 0 when unknown (bound peaks have no instant) */
-    enum jt_peak_kind kind;
+    int64_t at_ns : 60;          /* monotonic; 0 when unknown (bound peaks have no instant) */
+    enum jt_peak_kind kind : 4; /* its values fit: NONE..EXACT */
 };
 
 enum jt_end_kind {
@@ -79,11 +81,19 @@ struct jt_image {
 /* CPU time of a process, user and system: cumulative over its execs (it is the process's, not an image's). */
 struct jt_cpu {
     uint64_t user_us;
-    uint64_t sys_us;
+    uint64_t sys_us : 60; /* 16 bytes, as jt_peak: 2^60 microseconds are 36,000 years */
     /* EXACT: the kernel's count when the process ended (the agent's rusage at exit, or memwatch's reading of
      * the zombie it reaps); SAMPLED: a reading taken while it ran (a lower bound); BOUND: a wait's rusage,
      * which counts the children the process itself waited for too (an upper bound); NONE: unknown. */
-    enum jt_peak_kind kind;
+    enum jt_peak_kind kind : 4;
+};
+
+/* What a process and its live descendants held together at one poller sample: the highest such sum, and
+ * the sum of the sample being added. */
+struct jt_subtree_sample {
+    struct jt_peak peak; /* SAMPLED, or NONE */
+    uint64_t pass_kib;
+    int64_t pass_ns;
 };
 
 /* The I/O counters of a process (/proc/PID/io). Like a wait's rusage, they hold what the children it waited
@@ -100,18 +110,16 @@ struct jt_process {
     uint32_t id; /* index in the table, stable */
     pid_t pid;
     pid_t ppid;
+    enum jt_end_kind end;
     uint64_t starttime_ticks; /* 0 when unknown */
     int64_t first_seen_ns;
     int64_t last_seen_ns;
     int64_t end_ns; /* 0 while running */
-    enum jt_end_kind end;
     int exit_code;  /* JT_END_EXITED */
     int signal;     /* JT_END_SIGNALED */
     uint64_t bound_kib; /* ru_maxrss from a wait (never below a figure seen), 0 when unknown */
     struct jt_cpu cpu;      /* the best reading that is not above the truth: EXACT, SAMPLED or NONE */
     struct jt_cpu cpu_wait; /* a wait's rusage: BOUND or NONE */
-    struct jt_io io;
-    bool reaped_by_memwatch; /* memwatch's own wait ended it: its counters are in no other process's */
     uint64_t last_rss_kib;
     int64_t last_rss_ns; /* when the poller read last_rss_kib: which processes a sample summed */
     struct jt_image *images;
@@ -120,15 +128,12 @@ struct jt_process {
     unsigned sources;
     bool is_root;
     bool forked; /* began as a fork child of a known process (same image as its parent) */
+    bool reaped_by_memwatch; /* memwatch's own wait ended it: its counters are in no other process's */
     /* What the poller last read of the program; a change of either means an exec. */
     char comm[JT_COMM_MAX];
     uint64_t code_start;
     struct jt_series series;
-    /* What the process and its live descendants held together at one poller sample (grouping by tree):
-     * the highest such sum, and the sum of the sample being added. */
-    struct jt_peak subtree_sampled;
-    uint64_t subtree_pass_kib;
-    int64_t subtree_pass_ns;
+    /* Its I/O counters and subtree sums are in the table's per-process extras (only when asked for). */
 };
 
 /* One poller sample of the whole job. */
@@ -216,6 +221,13 @@ struct jobtable {
     size_t cap_samples;
     struct jt_argv_pool argv_pool;
     struct jt_group_samples group_samples;
+    /* Per-process figures only some runs ask for, kept beside the processes (indexed by id, grown on first
+     * use) so that a run without them pays nothing per process: I/O counters (--with-io, or a report read
+     * back), and subtree sums (jobtable_subtree_sampled). */
+    struct jt_io *io;
+    size_t cap_io;
+    struct jt_subtree_sample *subtree;
+    size_t cap_subtree;
     struct jt_job job;
     struct jt_stats stats;
     uint32_t series_max;     /* buckets a process's series may grow to; 0: JT_SERIES_DEFAULT */
@@ -362,8 +374,15 @@ int jobtable_subtree_footprints(const struct jobtable *jt, const uint32_t *paren
 
 /* A reading of p's CPU time while it ran (the poller's /proc/PID/stat): raises a figure that is not exact. */
 void jobtable_cpu_reading(struct jt_process *p, uint64_t user_us, uint64_t sys_us);
-/* A reading of p's I/O counters: an EXACT one replaces any other, a SAMPLED one raises a figure not exact. */
-void jobtable_io_reading(struct jt_process *p, const struct jt_io *io);
+/* A reading of p's I/O counters: an EXACT one replaces any other, a SAMPLED one raises a figure not exact.
+ * (Dropped when memory for it runs out: the figure stays unknown.) */
+void jobtable_io_reading(struct jobtable *jt, const struct jt_process *p, const struct jt_io *io);
+/* p's I/O counters (kind NONE when unknown). */
+struct jt_io jobtable_process_io(const struct jobtable *jt, const struct jt_process *p);
+/* The highest sum of p's subtree one sample saw (NONE when none did, or subtrees are not sampled). */
+struct jt_peak jobtable_subtree_sampled_peak(const struct jobtable *jt, const struct jt_process *p);
+/* Sets it (a report read back). 0, or -1 on allocation failure. */
+int jobtable_set_subtree_sampled(struct jobtable *jt, const struct jt_process *p, struct jt_peak peak);
 /* The CPU time reports show for p: its exact or sampled figure, else a wait's upper bound (like the peak). */
 struct jt_cpu jobtable_process_cpu(const struct jt_process *p);
 /* The job's CPU time: the sum of every process's exact or sampled figure. EXACT when every process's is

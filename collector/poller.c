@@ -82,7 +82,7 @@ static void read_io(struct poller *pl, struct jt_process *p)
     if (inspector_read_io(p->pid, &io) != 0)
         return;
     struct jt_io reading = {io.rchar, io.wchar, io.read_bytes, io.write_bytes, JT_PEAK_SAMPLED};
-    jobtable_io_reading(p, &reading);
+    jobtable_io_reading(pl->jt, p, &reading);
 }
 
 static void visit(struct poller *pl, pid_t pid, int64_t now, struct pass_totals *tot)

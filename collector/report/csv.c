@@ -107,8 +107,10 @@ static void csv_row(struct report_out *o, const struct report_view *v, const str
         csv_tree(o, v, &v->tree[p->id]);
     if (jt->job.with_cpu)
         csv_cpu(o, p);
-    if (jt->job.with_io)
-        csv_io(o, &p->io);
+    if (jt->job.with_io) {
+        struct jt_io io = jobtable_process_io(jt, p);
+        csv_io(o, &io);
+    }
     report_out_puts(o, "\n");
 }
 

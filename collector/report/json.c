@@ -190,7 +190,8 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
     json_bool(b, o, "forked", p->forked);
     json_process_cpu(b, o, p);
     if (b->jt->job.with_io) {
-        json_process_io(b, o, &p->io);
+        struct jt_io io = jobtable_process_io(b->jt, p);
+        json_process_io(b, o, &io);
         json_bool(b, o, "reaped_by_memwatch", p->reaped_by_memwatch);
     }
     for (uint32_t i = 0; images != NULL && i < p->n_images; i++) {
@@ -202,9 +203,10 @@ static cJSON *json_process(struct json_builder *b, const struct report_row *row)
     }
     json_add(b, o, "images", images);
     if (jobtable_subtree_sampled(b->jt)) {
-        bool sampled = p->subtree_sampled.kind != JT_PEAK_NONE;
-        json_number_or_null(b, o, "subtree_sampled_kib", sampled, (double)p->subtree_sampled.kib);
-        json_instant(b, o, "subtree_sampled_time", sampled, p->subtree_sampled.at_ns);
+        struct jt_peak sub = jobtable_subtree_sampled_peak(b->jt, p);
+        bool sampled = sub.kind != JT_PEAK_NONE;
+        json_number_or_null(b, o, "subtree_sampled_kib", sampled, (double)sub.kib);
+        json_instant(b, o, "subtree_sampled_time", sampled, sub.at_ns);
     }
     json_add(b, o, "series", json_series(b, &p->series));
     return o;

@@ -206,9 +206,11 @@ static int read_image_peak(struct reader *r, const cJSON *obj, const char *path,
 {
     enum jt_peak_kind kind = JT_PEAK_NONE;
     struct jt_peak peak = {0};
+    int64_t at_ns = 0;
     if (read_kind(r, obj, path, &kind) != 0 || read_kib(r, obj, path, "peak_kib", &peak.kib) != 0
-        || read_instant(r, obj, path, "peak_time", false, &peak.at_ns) != 0)
+        || read_instant(r, obj, path, "peak_time", false, &at_ns) != 0)
         return -1;
+    peak.at_ns = at_ns;
     peak.kind = kind;
     if (peak.at_ns == 0) /* reports without the image's peak instant: the agent reports at the image's end */
         peak.at_ns = img->end_ns != 0 ? img->end_ns : img->start_ns;
@@ -403,8 +405,9 @@ static int read_process_facts(struct reader *r, const cJSON *obj, const char *pa
     const cJSON *subtree = cJSON_GetObjectItemCaseSensitive(obj, "subtree_sampled_kib");
     if (subtree != NULL) /* the run summed subtrees (null: no sample saw this one) */
         r->jt->job.subtree_samples = true;
-    if (!read_absent(subtree))
-        p->subtree_sampled = (struct jt_peak){subtree_kib, subtree_at, JT_PEAK_SAMPLED};
+    if (!read_absent(subtree) &&
+        jobtable_set_subtree_sampled(r->jt, p, (struct jt_peak){subtree_kib, subtree_at, JT_PEAK_SAMPLED}) != 0)
+        return read_fail(r, "%ssubtree_sampled_kib: out of memory", path);
     return read_series(r, obj, path, &p->series);
 }
 
@@ -450,13 +453,18 @@ static int read_kind_of(struct reader *r, const cJSON *obj, const char *path, co
  * kinds: they are left unknown. */
 static int read_process_cpu(struct reader *r, const cJSON *obj, const char *path, struct jt_process *p)
 {
+    enum jt_peak_kind kind = JT_PEAK_NONE;
+    uint64_t sys_us = 0, wait_sys_us = 0;
     struct jt_cpu cpu = {0}, wait = {0};
-    if (read_kind_of(r, obj, path, "cpu_kind", &cpu.kind) != 0
+    if (read_kind_of(r, obj, path, "cpu_kind", &kind) != 0
         || read_seconds(r, obj, path, "cpu_user_seconds", &cpu.user_us) != 0
-        || read_seconds(r, obj, path, "cpu_system_seconds", &cpu.sys_us) != 0
+        || read_seconds(r, obj, path, "cpu_system_seconds", &sys_us) != 0
         || read_seconds(r, obj, path, "cpu_bound_user_seconds", &wait.user_us) != 0
-        || read_seconds(r, obj, path, "cpu_bound_system_seconds", &wait.sys_us) != 0)
+        || read_seconds(r, obj, path, "cpu_bound_system_seconds", &wait_sys_us) != 0)
         return -1;
+    cpu.kind = kind;
+    cpu.sys_us = sys_us;
+    wait.sys_us = wait_sys_us;
     if (!read_absent(cJSON_GetObjectItemCaseSensitive(obj, "cpu_bound_user_seconds")))
         wait.kind = JT_PEAK_BOUND;
     if (cpu.kind == JT_PEAK_BOUND)
@@ -518,7 +526,12 @@ static int read_process(struct reader *r, const struct read_proc *rp)
     if (read_end(r, obj, path, p) != 0 || read_process_cpu(r, obj, path, p) != 0
         || read_bool(r, obj, path, "reaped_by_memwatch", &p->reaped_by_memwatch) != 0)
         return -1;
-    return read_io(r, obj, path, "io_", &p->io);
+    struct jt_io io;
+    if (read_io(r, obj, path, "io_", &io) != 0)
+        return -1;
+    if (io.kind != JT_PEAK_NONE)
+        jobtable_io_reading(r->jt, p, &io);
+    return 0;
 }
 
 static int read_proc_compare(const void *a, const void *b)

@@ -471,12 +471,13 @@ static void summary_row_extra(const struct summary *s, const struct jt_process *
     }
     if (s->jt->job.with_io && used < len) {
         char in[UNITS_SIZE_MAX] = "-", out[UNITS_SIZE_MAX] = "-";
-        if (p->io.kind != JT_PEAK_NONE) {
-            summary_bytes(p->io.rchar, in, sizeof in);
-            summary_bytes(p->io.wchar, out, sizeof out);
+        struct jt_io io = jobtable_process_io(s->jt, p);
+        if (io.kind != JT_PEAK_NONE) {
+            summary_bytes(io.rchar, in, sizeof in);
+            summary_bytes(io.wchar, out, sizeof out);
         }
         snprintf(buf + used, len - used, " %10s %9s%s%s%s", in, out, summary_style(s, SUMMARY_YELLOW),
-                 summary_kind_mark(p->io.kind), summary_style(s, SUMMARY_RESET));
+                 summary_kind_mark(io.kind), summary_style(s, SUMMARY_RESET));
     }
 }
 
@@ -522,7 +523,7 @@ static void summary_legend(struct summary *s, size_t rows, size_t groups)
         if (s->jt->job.with_cpu)
             seen[jobtable_process_cpu(s->v->rows[i].proc).kind] = true;
         if (s->jt->job.with_io)
-            seen[s->v->rows[i].proc->io.kind] = true;
+            seen[jobtable_process_io(s->jt, s->v->rows[i].proc).kind] = true;
     }
     if (!seen[JT_PEAK_SAMPLED] && !seen[JT_PEAK_BOUND] && !seen[JT_PEAK_NONE])
         return;

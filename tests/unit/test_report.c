@@ -962,10 +962,10 @@ static void test_json_round_trip(void **state)
     struct jt_process *p0 = f->jt.procs[0], *p1 = f->jt.procs[1], *p2 = f->jt.procs[2];
     p0->cpu = (struct jt_cpu){1234567, 89012, JT_PEAK_EXACT};
     p0->cpu_wait = (struct jt_cpu){2234567, 99012, JT_PEAK_BOUND};
-    p0->io = (struct jt_io){5242880, 1048576, 4096, 5246976, JT_PEAK_EXACT};
+    jobtable_io_reading(&f->jt, p0, &(struct jt_io){5242880, 1048576, 4096, 5246976, JT_PEAK_EXACT});
     p0->reaped_by_memwatch = true;
     p1->cpu = (struct jt_cpu){300000, 10000, JT_PEAK_SAMPLED};
-    p1->io = (struct jt_io){10, 20, 0, 0, JT_PEAK_SAMPLED};
+    jobtable_io_reading(&f->jt, p1, &(struct jt_io){10, 20, 0, 0, JT_PEAK_SAMPLED});
     p2->cpu = (struct jt_cpu){0}; /* only a wait saw it */
     p2->cpu_wait = (struct jt_cpu){70000, 1, JT_PEAK_BOUND};
     char *text = json_text(&f->jt, NULL);
@@ -1047,7 +1047,8 @@ static void test_tree_view_and_round_trip(void **state)
     struct report_view v;
     f->jt.job.group_by = JT_GROUP_TREE;
     f->jt.job.tree_fold = 1;
-    f->jt.procs[0]->subtree_sampled = (struct jt_peak){1800000, T0 + 5 * NS, JT_PEAK_SAMPLED};
+    assert_int_equal(jobtable_set_subtree_sampled(&f->jt, f->jt.procs[0],
+                                                  (struct jt_peak){1800000, T0 + 5 * NS, JT_PEAK_SAMPLED}), 0);
     assert_int_equal(report_view_build(&v, &f->jt, NULL), 0);
     assert_non_null(v.tree);
     const struct report_tree_node *top = &v.tree[v.tree_first];

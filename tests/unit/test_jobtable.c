@@ -646,6 +646,74 @@ static void test_many_processes_live_index(void **state)
     assert_int_equal(jt->live_count, 5000 - 5000 / 3);
 }
 
+/* CPU figures keep their kinds: a reading while the process ran raises a sampled figure, the agent's count at
+ * exit makes it exact and no later reading moves it, and a wait's rusage (which counts the children it waited
+ * for) stays apart as a bound, used only when nothing else is known. */
+static void test_cpu_kinds(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(40, 1 * MS, "worker", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &a);
+    jobtable_cpu_reading(p, 100000, 5000);
+    jobtable_cpu_reading(p, 90000, 7000); /* an older reading lowers nothing */
+    struct jt_cpu c = jobtable_process_cpu(p);
+    assert_int_equal(c.kind, JT_PEAK_SAMPLED);
+    assert_int_equal(c.user_us, 100000);
+    assert_int_equal(c.sys_us, 7000);
+    struct jt_peak_report exit = {.image_start_ns = 1 * MS, .t_ns = 5 * MS, .hwm_kib = 900, .utime_us = 120000,
+                                  .stime_us = 8000};
+    jobtable_image_peak(jt, p, &exit);
+    jobtable_cpu_reading(p, 999999, 999999);
+    c = jobtable_process_cpu(p);
+    assert_int_equal(c.kind, JT_PEAK_EXACT);
+    assert_int_equal(c.user_us, 120000);
+    struct jt_reaped r = {.pid = 40, .t_ns = 6 * MS, .has_rusage = true, .utime_us = 500000, .stime_us = 9000};
+    jobtable_reaped(jt, &r);
+    c = jobtable_process_cpu(p);
+    assert_int_equal(c.kind, JT_PEAK_EXACT); /* the wait's figure counts children: never the process's */
+    assert_int_equal(p->cpu_wait.kind, JT_PEAK_BOUND);
+
+    struct jt_image_desc b = DESC(41, 1 * MS, "static-tool", JT_SOURCE_POLLER);
+    struct jt_process *q = jobtable_observed(jt, &b, 800);
+    struct jt_reaped rq = {.pid = 41, .t_ns = 6 * MS, .has_rusage = true, .utime_us = 30000, .stime_us = 1000};
+    jobtable_reaped(jt, &rq);
+    c = jobtable_process_cpu(q);
+    assert_int_equal(c.kind, JT_PEAK_BOUND); /* only a wait saw it: an upper bound */
+    assert_int_equal(c.user_us, 30000);
+}
+
+/* I/O counters are kept only when asked for (--with-io), beside the processes; an exact reading (at exit)
+ * wins over sampled ones, which only raise a figure that is not exact. */
+static void test_io_kept_when_asked(void **state)
+{
+    struct jobtable *jt = &((struct fixture *)*state)->jt;
+    struct jt_image_desc a = DESC(50, 1 * MS, "writer", JT_SOURCE_AGENT);
+    struct jt_process *p = jobtable_image_started(jt, &a);
+    struct jt_peak_report exit = {.image_start_ns = 1 * MS, .t_ns = 5 * MS, .hwm_kib = 900, .has_io = true,
+                                  .io = {.rchar = 10, .wchar = 5242880}};
+    jobtable_image_peak(jt, p, &exit);
+    assert_int_equal(jobtable_process_io(jt, p).kind, JT_PEAK_NONE); /* not asked for: nothing kept */
+    assert_null(jt->io);
+
+    jt->job.with_io = true;
+    struct jt_image_desc b = DESC(51, 1 * MS, "writer", JT_SOURCE_AGENT);
+    struct jt_process *q = jobtable_image_started(jt, &b);
+    jobtable_io_reading(jt, q, &(struct jt_io){.rchar = 4, .wchar = 1000, .kind = JT_PEAK_SAMPLED});
+    jobtable_io_reading(jt, q, &(struct jt_io){.rchar = 2, .wchar = 4000, .kind = JT_PEAK_SAMPLED});
+    struct jt_io io = jobtable_process_io(jt, q);
+    assert_int_equal(io.kind, JT_PEAK_SAMPLED);
+    assert_int_equal(io.rchar, 4);
+    assert_int_equal(io.wchar, 4000);
+    struct jt_peak_report qexit = exit;
+    qexit.t_ns = 6 * MS;
+    jobtable_image_peak(jt, q, &qexit);
+    jobtable_io_reading(jt, q, &(struct jt_io){.rchar = 99, .wchar = 99999999, .kind = JT_PEAK_SAMPLED});
+    io = jobtable_process_io(jt, q);
+    assert_int_equal(io.kind, JT_PEAK_EXACT);
+    assert_int_equal(io.wchar, 5242880);
+    assert_int_equal(jobtable_process_io(jt, p).kind, JT_PEAK_NONE);
+}
+
 static void test_join_argv(void **state)
 {
     (void)state;
@@ -689,6 +757,8 @@ int main(void)
         cmocka_unit_test(test_series_keeps_peak_when_full),
         cmocka_unit_test_setup_teardown(test_series_grows_with_duration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_processes_live_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpu_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_io_kept_when_asked, setup, teardown),
         cmocka_unit_test(test_join_argv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,15 +26,7 @@ if ! "$memwatch" run -q -i 50ms --group-by tree --html="$tmp/tree.html" -- sh -c
     echo "check-html-selftest: memwatch run --group-by tree --html failed"
     exit 1
 fi
-cat >"$tmp/seed.json" <<'JSON'
-{"command": ["make", "all"], "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:02Z",
- "duration_seconds": 2.0, "interval_ms": 500, "max_total_rss_kib": 3000,
- "processes": [
-  {"pid": 10, "ppid": 1, "command": "make all", "max_rss_kib": 2000, "first_seen": "2026-01-01T00:00:00Z",
-   "last_seen": "2026-01-01T00:00:02Z"},
-  {"pid": 11, "ppid": 10, "command": "cc -c a.c", "max_rss_kib": 1000, "first_seen": "2026-01-01T00:00:00.500Z",
-   "last_seen": "2026-01-01T00:00:01.500Z"}]}
-JSON
+cp "$(dirname "$0")/seed-report.json" "$tmp/seed.json" # a report in the original tool's schema
 "$memwatch" view "$tmp/seed.json" --html "$tmp/seed.html" || { echo "check-html-selftest: view of a seed report failed"; exit 1; }
 
 # chrome PAGE: its DOM after the self-test, and what the browser logged.

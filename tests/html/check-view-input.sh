@@ -35,15 +35,7 @@ echo keep >"$tmp/old.html"
 "$memwatch" view "$tmp/text.json" --html "$tmp/old.html" 2>/dev/null
 [ "$(cat "$tmp/old.html")" = keep ] || { echo "check-view-input: a bad report replaced an existing page"; fail=1; }
 # The original tool's schema: no kinds, no series, no exit code: still a page.
-cat >"$tmp/seed.json" <<'JSON'
-{"command": ["make", "all"], "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:02Z",
- "duration_seconds": 2.0, "interval_ms": 500, "max_total_rss_kib": 3000,
- "processes": [
-  {"pid": 10, "ppid": 1, "command": "make all", "max_rss_kib": 2000, "first_seen": "2026-01-01T00:00:00Z",
-   "last_seen": "2026-01-01T00:00:02Z"},
-  {"pid": 11, "ppid": 10, "command": "cc -c a.c", "max_rss_kib": 1000, "first_seen": "2026-01-01T00:00:00.500Z",
-   "last_seen": "2026-01-01T00:00:01.500Z"}]}
-JSON
+cp "$(dirname "$0")/seed-report.json" "$tmp/seed.json" # a report in the original tool's schema
 if ! "$memwatch" view "$tmp/seed.json" --html "$tmp/seed.html" || ! grep -q 'id="mw-data"' "$tmp/seed.html"; then
     echo "check-view-input: a report in the original tool's schema did not become a page"
     fail=1

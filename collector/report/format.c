@@ -31,6 +31,19 @@ static const struct report_name report_ends[] = {
     {JT_END_GONE, "gone"},
 };
 
+static const struct report_name report_group_bys[] = {
+    {JT_GROUP_COMMAND, "command"},
+    {JT_GROUP_EXE, "exe"},
+    {JT_GROUP_PPID, "ppid"},
+    {JT_GROUP_TREE, "tree"},
+};
+
+static const struct report_name report_leak_checks[] = {
+    {JT_LEAK_OFF, "off"},
+    {JT_LEAK_REPORT, "report"},
+    {JT_LEAK_FAIL, "fail"},
+};
+
 #define REPORT_NAMES_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
 static const char *report_name_of(const struct report_name *table, size_t n, int value)
@@ -77,6 +90,34 @@ int report_end_parse(const char *name, enum jt_end_kind *end)
     if (report_value_of(report_ends, REPORT_NAMES_COUNT(report_ends), name, &v) != 0)
         return -1;
     *end = (enum jt_end_kind)v;
+    return 0;
+}
+
+const char *report_group_by_name(enum jt_group_by g)
+{
+    return report_name_of(report_group_bys, REPORT_NAMES_COUNT(report_group_bys), (int)g);
+}
+
+int report_group_by_parse(const char *name, enum jt_group_by *g)
+{
+    int v;
+    if (report_value_of(report_group_bys, REPORT_NAMES_COUNT(report_group_bys), name, &v) != 0)
+        return -1;
+    *g = (enum jt_group_by)v;
+    return 0;
+}
+
+const char *report_leak_check_name(enum jt_leak_check c)
+{
+    return report_name_of(report_leak_checks, REPORT_NAMES_COUNT(report_leak_checks), (int)c);
+}
+
+int report_leak_check_parse(const char *name, enum jt_leak_check *c)
+{
+    int v;
+    if (report_value_of(report_leak_checks, REPORT_NAMES_COUNT(report_leak_checks), name, &v) != 0)
+        return -1;
+    *c = (enum jt_leak_check)v;
     return 0;
 }
 

@@ -1,28 +1,6 @@
 /* The leak heuristic of --leak-check: a steady growth read from one process's bounded RSS series. */
 #include "report.h"
 
-#include <string.h>
-
-static const char *const report_leak_check_names[] = {
-    [JT_LEAK_OFF] = "off", [JT_LEAK_REPORT] = "report", [JT_LEAK_FAIL] = "fail"};
-
-const char *report_leak_check_name(enum jt_leak_check c)
-{
-    return (size_t)c < sizeof report_leak_check_names / sizeof *report_leak_check_names ? report_leak_check_names[c]
-                                                                                          : "off";
-}
-
-int report_leak_check_parse(const char *name, enum jt_leak_check *c)
-{
-    for (size_t i = 0; i < sizeof report_leak_check_names / sizeof *report_leak_check_names; i++) {
-        if (strcmp(name, report_leak_check_names[i]) == 0) {
-            *c = (enum jt_leak_check)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* A bucket no sample fell into holds 0 (a sampled process always has pages resident). */
 bool report_leak_judge(const struct jt_process *p, const struct jt_job *job, struct report_leak *out)
 {

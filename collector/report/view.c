@@ -213,26 +213,6 @@ const struct report_limit *report_limit_failed(const struct report_view *v, bool
     return v->limit_proc.breach >= worst ? &v->limit_proc : NULL;
 }
 
-static const char *const report_group_by_names[] = {
-    [JT_GROUP_COMMAND] = "command", [JT_GROUP_EXE] = "exe", [JT_GROUP_PPID] = "ppid", [JT_GROUP_TREE] = "tree"};
-
-const char *report_group_by_name(enum jt_group_by g)
-{
-    return (size_t)g < sizeof report_group_by_names / sizeof *report_group_by_names ? report_group_by_names[g]
-                                                                                      : "command";
-}
-
-int report_group_by_parse(const char *name, enum jt_group_by *g)
-{
-    for (size_t i = 0; i < sizeof report_group_by_names / sizeof *report_group_by_names; i++) {
-        if (strcmp(name, report_group_by_names[i]) == 0) {
-            *g = (enum jt_group_by)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Heaviest subtree first: the larger upper bound, then the larger lower bound, then by pid and sighting. */
 static int report_node_compare(const struct report_tree_node *x, const struct report_tree_node *y)
 {
